@@ -1,0 +1,170 @@
+# rumpk — GNU make builds everything into $(B)/ (default build/).
+#
+#   make                 libraries, programs and tests
+#   make check           the test suite (ends with "N passed, N failed")
+#   make check-asan      the suite under ASan+UBSan with the lock checker
+#   make check-tsan      the suite under TSan
+#   make bench           benchmarks; results in bench/results/
+#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make format          clang-format over the tree
+#
+# The kernel (kernel/) is built freestanding, and every global symbol of it
+# that is not public API (rump_*) is renamed to rumpns_* after compiling,
+# so a program that links libc and the kernel statically sees no clash.
+
+B ?= build
+CC ?= cc
+NM ?= nm
+OBJCOPY ?= objcopy
+AR ?= ar
+AWK ?= awk
+PREFIX ?= /usr/local
+SAN ?=
+VERSION := 0.1.0
+SOVER := 0
+
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+ifeq ($(SAN),asan)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(SAN),tsan)
+SANFLAGS := -fsanitize=thread
+else
+SANFLAGS :=
+endif
+
+CCINC := $(shell $(CC) -print-file-name=include)
+KCFLAGS := -std=gnu11 $(OPT) $(WARN) -ffreestanding -nostdinc -isystem $(CCINC) \
+	-fno-stack-protector -fno-common -fPIC -fno-plt -D_KERNEL \
+	-Ikernel -I$(B)/gen -I$(B)/include -Iinclude $(SANFLAGS)
+UCFLAGS := -std=gnu11 $(OPT) $(WARN) -fPIC -D_GNU_SOURCE -I$(B)/include -Iinclude $(SANFLAGS)
+PCFLAGS := $(UCFLAGS) -fvisibility=hidden -DLIBRUMPUSER
+LDSAN := $(SANFLAGS)
+# Kernel libraries link nothing of the host but librumpuser; sanitizer
+# builds need their runtime.
+ifeq ($(SAN),)
+KLDFLAGS := -nostdlib
+else
+KLDFLAGS :=
+endif
+
+ARCH := x86_64
+O := $(B)/obj
+L := $(B)/lib
+
+all: libs programs tests
+
+# ---------------------------------------------------------------- generated
+SYSCALLS := kernel/syscalls.master
+GEN := scripts/gensyscalls.awk
+$(B)/include/rump/rump_syscalls.h: $(SYSCALLS) $(GEN)
+	@mkdir -p $(@D)
+	$(AWK) -f $(GEN) -v out=header $(SYSCALLS) > $@.tmp && mv $@.tmp $@
+$(B)/gen/syscallargs.h: $(SYSCALLS) $(GEN)
+	@mkdir -p $(@D)
+	$(AWK) -f $(GEN) -v out=kernh $(SYSCALLS) > $@.tmp && mv $@.tmp $@
+$(B)/gen/rump_syscalls.c: $(SYSCALLS) $(GEN)
+	@mkdir -p $(@D)
+	$(AWK) -f $(GEN) -v out=stubs $(SYSCALLS) > $@.tmp && mv $@.tmp $@
+$(B)/gen/sysent_%.c: $(SYSCALLS) $(GEN)
+	@mkdir -p $(@D)
+	$(AWK) -f $(GEN) -v out=sysent -v comp=$* $(SYSCALLS) > $@.tmp && mv $@.tmp $@
+GENHDRS := $(B)/include/rump/rump_syscalls.h $(B)/gen/syscallargs.h
+
+# ------------------------------------------------------------------- kernel
+# Kernel objects: compile freestanding, then rename non-API globals.
+RENAME = $(NM) $@.raw.o | $(AWK) 'NF >= 2 && $$(NF-1) ~ /^[A-Zw]$$/ && \
+	$$NF !~ /^(rump_|rumpuser_|rumpns_|__|_GLOBAL_OFFSET_TABLE_)/ \
+	{ print $$NF, "rumpns_" $$NF }' | sort -u > $@.syms && \
+	$(OBJCOPY) --redefine-syms=$@.syms $@.raw.o $@ && rm -f $@.raw.o $@.syms
+
+$(O)/kernel/%.o: kernel/%.c $(GENHDRS) $(wildcard kernel/*/*.h kernel/sys/*.h include/rump/*.h)
+	@mkdir -p $(@D)
+	@echo "  KCC     $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@.raw.o
+	@$(RENAME)
+$(O)/kgen/%.o: $(B)/gen/%.c $(GENHDRS) $(wildcard kernel/*/*.h kernel/sys/*.h)
+	@mkdir -p $(@D)
+	@echo "  KCC     $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@.raw.o
+	@$(RENAME)
+
+# Each kernel library: name, objects, libraries it needs.
+KERN_SRCS := $(wildcard kernel/kern/*.c) $(wildcard kernel/arch/$(ARCH)/*.c)
+KERN_OBJS := $(KERN_SRCS:%.c=$(O)/%.o) $(O)/kgen/rump_syscalls.o $(O)/kgen/sysent_kern.o
+
+PLAT_SRCS := $(wildcard platform/posix/*.c)
+PLAT_OBJS := $(PLAT_SRCS:%.c=$(O)/%.o)
+$(O)/platform/%.o: platform/%.c $(wildcard platform/posix/*.h) include/rump/rumpuser.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(PCFLAGS) -c $< -o $@
+
+LIBS :=
+# $(call klib,name,objects,deps-as-ld-flags,ldflags)
+define shlib
+LIBS += $(L)/lib$(1).so $(L)/lib$(1).a
+$(L)/lib$(1).a: $(2)
+	@mkdir -p $$(@D)
+	rm -f $$@ && $(AR) rcs $$@ $(2)
+$(L)/lib$(1).so.$(VERSION): $(2) $(4)
+	@mkdir -p $$(@D)
+	$(CC) -shared $(LDSAN) $(5) -Wl,-z,defs -Wl,-soname,lib$(1).so.$(SOVER) \
+		-o $$@ $(2) -L$(L) $(3)
+$(L)/lib$(1).so: $(L)/lib$(1).so.$(VERSION)
+	ln -sf lib$(1).so.$(VERSION) $(L)/lib$(1).so.$(SOVER)
+	ln -sf lib$(1).so.$(VERSION) $$@
+endef
+
+$(eval $(call shlib,rumpuser,$(PLAT_OBJS),-lpthread,,))
+$(eval $(call shlib,rump,$(KERN_OBJS),-lrumpuser,$(L)/librumpuser.so,$(KLDFLAGS)))
+
+libs: $(LIBS) $(B)/include/rump/rump_syscalls.h
+
+# ----------------------------------------------------------------- programs
+CMD_SRCS := $(wildcard cmd/*/*.c)
+PROGRAMS := $(patsubst cmd/%/,$(B)/bin/%,$(sort $(dir $(CMD_SRCS))))
+$(B)/bin/%: $(wildcard cmd/%/*.c) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -o $@ $(wildcard cmd/$*/*.c) -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
+		-Wl,--no-as-needed -lrump -lrumpuser -Wl,--as-needed $(LDSAN)
+programs: $(PROGRAMS)
+
+# -------------------------------------------------------------------- tests
+include tests/tests.mk
+include bench/bench.mk
+
+check: all
+	@sh scripts/runtests.sh $(B) $(TEST_PROGS)
+
+check-asan:
+	$(MAKE) B=build-asan SAN=asan CC=clang check-lockdebug
+
+check-lockdebug: all
+	@RUMP_LOCKDEBUG=1 ASAN_OPTIONS=detect_leaks=0 sh scripts/runtests.sh $(B) $(TEST_PROGS)
+
+check-tsan:
+	$(MAKE) B=build-tsan SAN=tsan CC=clang OPT="-O1 -g" check
+
+# ------------------------------------------------------------------ install
+PCS := rump
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/rump $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/rump/rump.h $(B)/include/rump/rump_syscalls.h $(DESTDIR)$(PREFIX)/include/rump/
+	install -m 644 include/rump/rumpuser.h $(DESTDIR)$(PREFIX)/include/rump/
+	for f in $(L)/*.so.$(VERSION); do install -m 755 $$f $(DESTDIR)$(PREFIX)/lib/; \
+		b=$$(basename $$f .$(VERSION)); ln -sf $$b.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$b.$(SOVER); \
+		ln -sf $$b.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$b; done
+	install -m 644 $(L)/*.a $(DESTDIR)$(PREFIX)/lib/
+	for p in $(PCS); do sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		pkgconfig/$$p.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$p.pc; done
+	for p in $(PROGRAMS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/bin/; done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-tsan
+
+.PHONY: all libs programs tests check check-asan check-tsan check-lockdebug bench install format clean
+.SECONDARY:

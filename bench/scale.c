@@ -1,0 +1,133 @@
+/*
+ * scale — how null system calls scale over virtual CPUs.
+ *
+ * Runs rump_sys_getpid() in a loop on 1 and on 2 threads for a fixed time
+ * and reports the aggregate rate in calls per second.  In the "bound"
+ * configurations each thread first makes its own process with
+ * rump_pub_lwproc_rfork(RUMP_RFCFDG); in the "implicit" ones the threads
+ * share the implicit context of pid 1.  The threads start together on a
+ * barrier and poll a stop flag every BATCH calls, so the flag costs nothing
+ * measurable.  Each repetition runs all four configurations in turn.
+ * Set RUMP_NCPU in the environment (bench/run.sh uses 2).  Prints one line
+ * per configuration, "bound1 ... bound2 ... implicit1 ... implicit2 ...",
+ * with the calls/s of each repetition.
+ * Usage: scale [repetitions (5)] [milliseconds per run (400)].
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+
+#include "bench.h"
+
+#define BATCH 256
+#define MAX_THREADS 2
+#define MAX_REPS 100
+
+struct worker {
+	pthread_t w_thread;
+	bool w_bound;
+	uint64_t w_calls;
+};
+
+static pthread_barrier_t start_barrier;
+static atomic_bool stop;
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t calls = 0;
+	int error;
+
+	if (w->w_bound && (error = rump_pub_lwproc_rfork(RUMP_RFCFDG)) != 0)
+		bench_fail("rump_pub_lwproc_rfork", error);
+	if (rump_sys_getpid() == -1)
+		bench_fail("rump_sys_getpid", errno);
+	pthread_barrier_wait(&start_barrier);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		for (int i = 0; i < BATCH; i++)
+			rump_sys_getpid();
+		calls += BATCH;
+	}
+	w->w_calls = calls;
+	if (w->w_bound)
+		rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* Runs nthreads workers for ms milliseconds; returns aggregate calls/s. */
+static double
+run(int nthreads, bool bound, long ms)
+{
+	struct worker w[MAX_THREADS];
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	uint64_t t0, t1, calls = 0;
+	int error;
+
+	atomic_store(&stop, false);
+	if ((error = pthread_barrier_init(&start_barrier, NULL,
+	    (unsigned)nthreads + 1)) != 0)
+		bench_fail("pthread_barrier_init", error);
+	for (int i = 0; i < nthreads; i++) {
+		w[i].w_bound = bound;
+		w[i].w_calls = 0;
+		if ((error = pthread_create(&w[i].w_thread, NULL, worker_main,
+		    &w[i])) != 0)
+			bench_fail("pthread_create", error);
+	}
+	pthread_barrier_wait(&start_barrier);
+	t0 = bench_now_ns();
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+	atomic_store(&stop, true);
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(w[i].w_thread, NULL);
+		calls += w[i].w_calls;
+	}
+	t1 = bench_now_ns();
+	pthread_barrier_destroy(&start_barrier);
+	return (double)calls * 1e9 / (double)(t1 - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int nthreads;
+		bool bound;
+	} cfg[] = {
+		{ "bound1", 1, true },
+		{ "bound2", 2, true },
+		{ "implicit1", 1, false },
+		{ "implicit2", 2, false },
+	};
+	enum { NCFG = sizeof(cfg) / sizeof(cfg[0]) };
+	static double rate[NCFG][MAX_REPS];
+	int reps = argc > 1 ? atoi(argv[1]) : 5;
+	long ms = argc > 2 ? atol(argv[2]) : 400;
+	int error;
+
+	if (reps < 1 || reps > MAX_REPS || ms < 1) {
+		fprintf(stderr, "usage: scale [repetitions 1..%d] [ms]\n",
+		    MAX_REPS);
+		return 2;
+	}
+	if ((error = rump_init()) != 0)
+		bench_fail("rump_init", error);
+	/* Warm up: the first threads pay for lwp and stack caches. */
+	run(2, true, 50);
+	run(2, false, 50);
+	for (int r = 0; r < reps; r++)
+		for (int c = 0; c < NCFG; c++)
+			rate[c][r] = run(cfg[c].nthreads, cfg[c].bound, ms);
+	for (int c = 0; c < NCFG; c++)
+		bench_print(cfg[c].name, rate[c], reps, 0);
+	if (rump_sys_reboot(RB_HALT_SYSTEM) == -1)
+		bench_fail("rump_sys_reboot", errno);
+	return 0;
+}

@@ -1,0 +1,321 @@
+/*
+ * kern_lock.c — mutexes, rwlocks and condition variables over the
+ * hypercall locks, and the lock-order checker.
+ *
+ * The hypercall locks already release the virtual CPU while they block, so
+ * a kernel lock is a thin layer.  What this file adds is checking: with
+ * RUMP_LOCKDEBUG=1 every lock belongs to a class (the place that
+ * initialised it), each lwp keeps the classes it holds, and the first time
+ * two classes are taken in both orders the kernel panics naming both.  A
+ * thread that enters a mutex it already holds panics too.  Pairs of the
+ * same class are not checked (vnode locks of a parent and a child share a
+ * class), and only direct pairs are recorded, not transitive chains.
+ */
+#include "proc.h"
+
+bool lockdebug_enabled;
+
+#define LD_MAXCLASS 1024
+static struct {
+	struct rumpuser_mtx *ld_mtx;	/* guards everything below */
+	int ld_nclass;
+	uintptr_t ld_site[LD_MAXCLASS];	/* class n: initialised at site[n] */
+	uint8_t ld_order[LD_MAXCLASS][LD_MAXCLASS / 8]; /* a before b */
+} *ld;
+
+void lockdebug_init(void);
+void
+lockdebug_init(void)
+{
+	char buf[8];
+
+	if (kern_getparam("RUMP_LOCKDEBUG", buf, sizeof(buf)) != 0 ||
+	    buf[0] == '0')
+		return;
+	if (rumpuser_malloc(sizeof(*ld), 0, (void **)&ld) != 0)
+		panic("lockdebug_init: no memory");
+	memset(ld, 0, sizeof(*ld));
+	rumpuser_mutex_init(&ld->ld_mtx, RUMPUSER_MTX_SPIN);
+	ld->ld_nclass = 1; /* class 0 means untracked */
+	lockdebug_enabled = true;
+}
+
+static int
+lockdebug_class(uintptr_t site)
+{
+	int c;
+
+	if (!lockdebug_enabled)
+		return 0;
+	rumpuser_mutex_enter_nowrap(ld->ld_mtx);
+	for (c = 1; c < ld->ld_nclass; c++)
+		if (ld->ld_site[c] == site)
+			goto out;
+	if (ld->ld_nclass == LD_MAXCLASS) {
+		c = 0; /* too many classes: stop tracking new ones */
+		goto out;
+	}
+	c = ld->ld_nclass++;
+	ld->ld_site[c] = site;
+out:
+	rumpuser_mutex_exit(ld->ld_mtx);
+	return c;
+}
+
+#define LD_BIT(a, b) (ld->ld_order[a][(b) / 8] & (1u << ((b) % 8)))
+
+static void
+lockdebug_acquired(int c)
+{
+	struct lwp *l = curlwp;
+
+	if (c == 0 || l == NULL)
+		return;
+	rumpuser_mutex_enter_nowrap(ld->ld_mtx);
+	for (int i = 0; i < l->l_nheld && i < (int)nitems(l->l_held); i++) {
+		int h = l->l_held[i];
+
+		if (h == c)
+			continue;
+		if (LD_BIT(c, h)) {
+			uintptr_t hs = ld->ld_site[h], cs = ld->ld_site[c];
+
+			rumpuser_mutex_exit(ld->ld_mtx);
+			panic("lockdebug: lock order reversal: lock of class "
+			      "%p taken while holding class %p; earlier the "
+			      "other way round",
+			    (void *)cs, (void *)hs);
+		}
+		ld->ld_order[h][c / 8] |= (uint8_t)(1u << (c % 8));
+	}
+	rumpuser_mutex_exit(ld->ld_mtx);
+	if (l->l_nheld < (int)nitems(l->l_held))
+		l->l_held[l->l_nheld] = c;
+	l->l_nheld++;
+}
+
+static void
+lockdebug_released(int c)
+{
+	struct lwp *l = curlwp;
+	int n;
+
+	if (c == 0 || l == NULL || l->l_nheld == 0)
+		return;
+	n = MIN(l->l_nheld, (int)nitems(l->l_held));
+	for (int i = n - 1; i >= 0; i--) {
+		if (l->l_held[i] == c) {
+			for (int j = i; j < n - 1; j++)
+				l->l_held[j] = l->l_held[j + 1];
+			break;
+		}
+	}
+	l->l_nheld--;
+}
+
+void
+mutex_init(kmutex_t *m, int type)
+{
+	int flags = RUMPUSER_MTX_KMUTEX;
+
+	if (type == MUTEX_SPIN)
+		flags |= RUMPUSER_MTX_SPIN;
+	rumpuser_mutex_init(&m->mtx_hyp, flags);
+	m->mtx_type = type;
+	m->mtx_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
+}
+
+void
+mutex_destroy(kmutex_t *m)
+{
+	if (lockdebug_enabled && mutex_owned(m))
+		panic("mutex_destroy: mutex %p is held", m);
+	rumpuser_mutex_destroy(m->mtx_hyp);
+	m->mtx_hyp = NULL;
+}
+
+void
+mutex_enter(kmutex_t *m)
+{
+	if (__predict_false(lockdebug_enabled) && mutex_owned(m))
+		panic("mutex_enter: locking against myself: mutex %p", m);
+	if (m->mtx_type == MUTEX_SPIN)
+		rumpuser_mutex_enter_nowrap(m->mtx_hyp);
+	else
+		rumpuser_mutex_enter(m->mtx_hyp);
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(m->mtx_class);
+}
+
+bool
+mutex_tryenter(kmutex_t *m)
+{
+	if (rumpuser_mutex_tryenter(m->mtx_hyp) != 0)
+		return false;
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(m->mtx_class);
+	return true;
+}
+
+void
+mutex_exit(kmutex_t *m)
+{
+	if (__predict_false(lockdebug_enabled)) {
+		if (!mutex_owned(m))
+			panic("mutex_exit: mutex %p not held by the caller", m);
+		lockdebug_released(m->mtx_class);
+	}
+	rumpuser_mutex_exit(m->mtx_hyp);
+}
+
+bool
+mutex_owned(kmutex_t *m)
+{
+	struct lwp *owner;
+
+	rumpuser_mutex_owner(m->mtx_hyp, &owner);
+	return owner != NULL && owner == curlwp;
+}
+
+void
+rw_init(krwlock_t *rw)
+{
+	rumpuser_rw_init(&rw->rw_hyp);
+	rw->rw_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
+}
+
+void
+rw_destroy(krwlock_t *rw)
+{
+	rumpuser_rw_destroy(rw->rw_hyp);
+	rw->rw_hyp = NULL;
+}
+
+void
+rw_enter(krwlock_t *rw, krw_t op)
+{
+	if (__predict_false(lockdebug_enabled) && op == RW_WRITER &&
+	    rw_write_held(rw))
+		panic("rw_enter: locking against myself: rwlock %p", rw);
+	rumpuser_rw_enter(op == RW_WRITER ? RUMPUSER_RW_WRITER
+					  : RUMPUSER_RW_READER,
+	    rw->rw_hyp);
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(rw->rw_class);
+}
+
+bool
+rw_tryenter(krwlock_t *rw, krw_t op)
+{
+	if (rumpuser_rw_tryenter(op == RW_WRITER ? RUMPUSER_RW_WRITER
+						 : RUMPUSER_RW_READER,
+		rw->rw_hyp) != 0)
+		return false;
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(rw->rw_class);
+	return true;
+}
+
+bool
+rw_tryupgrade(krwlock_t *rw)
+{
+	return rumpuser_rw_tryupgrade(rw->rw_hyp) == 0;
+}
+
+void
+rw_downgrade(krwlock_t *rw)
+{
+	rumpuser_rw_downgrade(rw->rw_hyp);
+}
+
+void
+rw_exit(krwlock_t *rw)
+{
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_released(rw->rw_class);
+	rumpuser_rw_exit(rw->rw_hyp);
+}
+
+bool
+rw_write_held(krwlock_t *rw)
+{
+	int held;
+
+	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw->rw_hyp, &held);
+	return held != 0;
+}
+
+bool
+rw_read_held(krwlock_t *rw)
+{
+	int held;
+
+	rumpuser_rw_held(RUMPUSER_RW_READER, rw->rw_hyp, &held);
+	return held != 0;
+}
+
+bool
+rw_lock_held(krwlock_t *rw)
+{
+	return rw_write_held(rw) || rw_read_held(rw);
+}
+
+void
+cv_init(kcondvar_t *cv)
+{
+	rumpuser_cv_init(&cv->cv_hyp);
+}
+
+void
+cv_destroy(kcondvar_t *cv)
+{
+	rumpuser_cv_destroy(cv->cv_hyp);
+	cv->cv_hyp = NULL;
+}
+
+void
+cv_wait(kcondvar_t *cv, kmutex_t *m)
+{
+	KASSERT(!lockdebug_enabled || mutex_owned(m));
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_released(m->mtx_class);
+	rumpuser_cv_wait(cv->cv_hyp, m->mtx_hyp);
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(m->mtx_class);
+}
+
+int
+cv_timedwait(kcondvar_t *cv, kmutex_t *m, uint64_t ns)
+{
+	int error;
+
+	KASSERT(!lockdebug_enabled || mutex_owned(m));
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_released(m->mtx_class);
+	error = rumpuser_cv_timedwait(cv->cv_hyp, m->mtx_hyp,
+	    (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u));
+	if (__predict_false(lockdebug_enabled))
+		lockdebug_acquired(m->mtx_class);
+	return error;
+}
+
+void
+cv_signal(kcondvar_t *cv)
+{
+	rumpuser_cv_signal(cv->cv_hyp);
+}
+
+void
+cv_broadcast(kcondvar_t *cv)
+{
+	rumpuser_cv_broadcast(cv->cv_hyp);
+}
+
+bool
+cv_has_waiters(kcondvar_t *cv)
+{
+	int n;
+
+	rumpuser_cv_has_waiters(cv->cv_hyp, &n);
+	return n != 0;
+}
