@@ -10,7 +10,10 @@
  * measurable.  Each repetition runs all four configurations in turn.
  * Set RUMP_NCPU in the environment (bench/run.sh uses 2).  Prints one line
  * per configuration, "bound1 ... bound2 ... implicit1 ... implicit2 ...",
- * with the calls/s of each repetition.
+ * with the calls/s of each repetition, then for each a "cpu_<name>" line:
+ * the CPU time the workers got from the host over nthreads x wall time.
+ * On a shared machine a run whose figure is well below 1 was starved by
+ * other processes, not slowed by the kernel.
  * Usage: scale [repetitions (5)] [milliseconds per run (400)].
  */
 #include <pthread.h>
@@ -31,7 +34,17 @@ struct worker {
 	pthread_t w_thread;
 	bool w_bound;
 	uint64_t w_calls;
+	uint64_t w_cpu_ns; /* thread CPU time spent in the timed loop */
 };
+
+static uint64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static pthread_barrier_t start_barrier;
 static atomic_bool stop;
@@ -40,7 +53,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t calls = 0;
+	uint64_t calls = 0, cpu0;
 	int error;
 
 	if (w->w_bound && (error = rump_pub_lwproc_rfork(RUMP_RFCFDG)) != 0)
@@ -48,24 +61,29 @@ worker_main(void *arg)
 	if (rump_sys_getpid() == -1)
 		bench_fail("rump_sys_getpid", errno);
 	pthread_barrier_wait(&start_barrier);
+	cpu0 = thread_cpu_ns();
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		for (int i = 0; i < BATCH; i++)
 			rump_sys_getpid();
 		calls += BATCH;
 	}
+	w->w_cpu_ns = thread_cpu_ns() - cpu0;
 	w->w_calls = calls;
 	if (w->w_bound)
 		rump_pub_lwproc_releaselwp();
 	return NULL;
 }
 
-/* Runs nthreads workers for ms milliseconds; returns aggregate calls/s. */
+/*
+ * Runs nthreads workers for ms milliseconds; returns aggregate calls/s and
+ * sets *cpu to the share of nthreads x wall time the workers ran.
+ */
 static double
-run(int nthreads, bool bound, long ms)
+run(int nthreads, bool bound, long ms, double *cpu)
 {
 	struct worker w[MAX_THREADS];
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-	uint64_t t0, t1, calls = 0;
+	uint64_t t0, t1, calls = 0, cpu_ns = 0;
 	int error;
 
 	atomic_store(&stop, false);
@@ -87,8 +105,10 @@ run(int nthreads, bool bound, long ms)
 	for (int i = 0; i < nthreads; i++) {
 		pthread_join(w[i].w_thread, NULL);
 		calls += w[i].w_calls;
+		cpu_ns += w[i].w_cpu_ns;
 	}
 	t1 = bench_now_ns();
+	*cpu = (double)cpu_ns / ((double)(t1 - t0) * nthreads);
 	pthread_barrier_destroy(&start_barrier);
 	return (double)calls * 1e9 / (double)(t1 - t0);
 }
@@ -107,7 +127,9 @@ main(int argc, char **argv)
 		{ "implicit2", 2, false },
 	};
 	enum { NCFG = sizeof(cfg) / sizeof(cfg[0]) };
-	static double rate[NCFG][MAX_REPS];
+	static double rate[NCFG][MAX_REPS], cpu[NCFG][MAX_REPS];
+	char name[32];
+	double dummy;
 	int reps = argc > 1 ? atoi(argv[1]) : 5;
 	long ms = argc > 2 ? atol(argv[2]) : 400;
 	int error;
@@ -120,13 +142,18 @@ main(int argc, char **argv)
 	if ((error = rump_init()) != 0)
 		bench_fail("rump_init", error);
 	/* Warm up: the first threads pay for lwp and stack caches. */
-	run(2, true, 50);
-	run(2, false, 50);
+	run(2, true, 50, &dummy);
+	run(2, false, 50, &dummy);
 	for (int r = 0; r < reps; r++)
 		for (int c = 0; c < NCFG; c++)
-			rate[c][r] = run(cfg[c].nthreads, cfg[c].bound, ms);
+			rate[c][r] = run(cfg[c].nthreads, cfg[c].bound, ms,
+			    &cpu[c][r]);
 	for (int c = 0; c < NCFG; c++)
 		bench_print(cfg[c].name, rate[c], reps, 0);
+	for (int c = 0; c < NCFG; c++) {
+		snprintf(name, sizeof(name), "cpu_%s", cfg[c].name);
+		bench_print(name, cpu[c], reps, 2);
+	}
 	if (rump_sys_reboot(RB_HALT_SYSTEM) == -1)
 		bench_fail("rump_sys_reboot", errno);
 	return 0;

@@ -184,6 +184,8 @@ sys_getrandom(struct lwp *l __unused, const void *v, register_t *retval)
 	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) ||
 	    (flags & GRND_RANDOM && flags & GRND_INSECURE))
 		return EINVAL;
+	if (want == 0)
+		return 0;
 	if (want > 0x1ffffff)
 		want = 0x1ffffff; /* Linux returns at most 32 MiB - 1 per call */
 	while (done < want) {

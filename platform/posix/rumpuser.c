@@ -248,12 +248,13 @@ rumpuser_dprintf(const char *fmt, ...)
 /*
  * Random numbers.  getrandom(2) may return fewer bytes than asked (the
  * urandom source gives at most 32 MiB a call, the random one much less);
- * the caller sees the count in *retp.
+ * the caller sees the count in *retp.  HARD asks for the blocking pool.
  */
 RUMPUSER_EXPORT int
 rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 {
 	unsigned int gflags = 0;
+	int nlocks = 0, error;
 	ssize_t n;
 
 	if (flags & ~(RUMPUSER_RANDOM_HARD | RUMPUSER_RANDOM_NOWAIT))
@@ -262,12 +263,18 @@ rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 		gflags |= GRND_NONBLOCK;
 	if (flags & RUMPUSER_RANDOM_HARD)
 		gflags |= GRND_RANDOM;
+	/* Without NOWAIT it waits, early in boot, for the pool to fill. */
+	if ((flags & RUMPUSER_RANDOM_NOWAIT) == 0)
+		nlocks = rumpuser__unschedule();
 	do
 		n = getrandom(buf, buflen, gflags);
 	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	error = n == -1 ? errno : 0;
+	if ((flags & RUMPUSER_RANDOM_NOWAIT) == 0)
+		rumpuser__reschedule(nlocks);
+	if (error != 0) {
 		*retp = 0;
-		return rumpuser__errtrans(errno);
+		return rumpuser__errtrans(error);
 	}
 	*retp = (size_t)n;
 	return 0;

@@ -115,6 +115,7 @@ bio_thread(void *arg)
 	int error;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "rumpuser_bio");
 	rumpuser__hyp.hyp_schedule();
 	error = rumpuser__hyp.hyp_lwproc_newlwp(0);
 	rumpuser__hyp.hyp_unschedule();
@@ -141,13 +142,19 @@ bio_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Runs once, in the first caller of rumpuser_bio(), while other callers
+ * may wait in pthread_once() holding their CPUs: so it must not give its
+ * own CPU up (no rumpuser_thread_create(), whose retries do).
+ */
 static void
 bio_start(void)
 {
 	const char *env;
 	long n = BIO_THREADS_DEFAULT, started = 0;
+	pthread_attr_t attr;
+	pthread_t pt;
 	char *end;
-	void *unused;
 
 	env = getenv("RUMP_THREADS");
 	if (env != NULL && env[0] == '0') {
@@ -164,10 +171,13 @@ bio_start(void)
 			n = BIO_THREADS_DEFAULT;
 		}
 	}
-	for (long i = 0; i < n; i++)
-		if (rumpuser_thread_create(bio_thread, NULL, "rumpuser_bio", 0,
-		    0, -1, &unused) == 0)
-			started++;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		for (long i = 0; i < n; i++)
+			if (pthread_create(&pt, &attr, bio_thread, NULL) == 0)
+				started++;
+		pthread_attr_destroy(&attr);
+	}
 	if (started == 0) {
 		fprintf(stderr, "rumpuser_bio: no I/O threads, doing I/O "
 		    "synchronously\n");

@@ -39,7 +39,7 @@ _Static_assert(offsetof(struct rumpuser_iovec, iov_base) ==
 RUMPUSER_EXPORT int
 rumpuser_open(const char *name, int mode, int *fdp)
 {
-	int flags = O_CLOEXEC, fd;
+	int flags = O_CLOEXEC, fd, nlocks, error;
 
 	if (mode & ~OPEN_KNOWN)
 		return EINVAL;
@@ -61,22 +61,33 @@ rumpuser_open(const char *name, int mode, int *fdp)
 	if (mode & RUMPUSER_OPEN_EXCL)
 		flags |= O_EXCL;
 
+	/* A FIFO, a tape or a network file system can keep open() waiting. */
+	nlocks = rumpuser__unschedule();
 	do
 		fd = open(name, flags, 0644);
 	while (fd == -1 && errno == EINTR);
-	if (fd == -1)
-		return rumpuser__errtrans(errno);
+	error = fd == -1 ? errno : 0;
+	rumpuser__reschedule(nlocks);
+	if (error != 0)
+		return rumpuser__errtrans(error);
 	*fdp = fd;
 	return 0;
 }
 
-/* On Linux the descriptor is gone even when close() says EINTR. */
+/*
+ * close() may wait for data to reach a network file system.  On Linux the
+ * descriptor is gone even when close() says EINTR, so that is no error.
+ */
 RUMPUSER_EXPORT int
 rumpuser_close(int fd)
 {
+	int nlocks, error = 0;
+
+	nlocks = rumpuser__unschedule();
 	if (close(fd) == -1 && errno != EINTR)
-		return rumpuser__errtrans(errno);
-	return 0;
+		error = errno;
+	rumpuser__reschedule(nlocks);
+	return rumpuser__errtrans(error);
 }
 
 static int
@@ -101,14 +112,18 @@ blkdev_size(const char *name, uint64_t *sizep)
 	return error;
 }
 
-/* size and type may be NULL.  Only regular files and disks have a size. */
+/*
+ * size and type may be NULL.  Only regular files and disks have a size.
+ * stat() and the disk's ioctl may wait for the device, so no CPU is held.
+ */
 RUMPUSER_EXPORT int
 rumpuser_getfileinfo(const char *name, uint64_t *size, int *type)
 {
 	struct stat st;
 	uint64_t sz = 0;
-	int ft, error = 0;
+	int ft, error = 0, nlocks;
 
+	nlocks = rumpuser__unschedule();
 	if (stat(name, &st) == -1) {
 		error = rumpuser__errtrans(errno);
 		goto out;
@@ -132,6 +147,7 @@ rumpuser_getfileinfo(const char *name, uint64_t *size, int *type)
 	if (type != NULL)
 		*type = ft;
 out:
+	rumpuser__reschedule(nlocks);
 	return error;
 }
 

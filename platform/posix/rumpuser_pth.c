@@ -69,7 +69,7 @@ RUMPUSER_EXPORT int
 rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname,
     int mustjoin, int priority, int cpuidx, void **cookie)
 {
-	const struct timespec pause = {0, 10 * 1000 * 1000};
+	const struct timespec retry_pause = {0, 10 * 1000 * 1000};
 	struct thr_start *ts = NULL;
 	pthread_attr_t attr;
 	pthread_t *ptp = NULL, pt;
@@ -101,7 +101,7 @@ rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname,
 		rv = pthread_create(&pt, &attr, thr_trampoline, ts);
 		if (rv != EAGAIN)
 			break;
-		nanosleep(&pause, NULL);
+		KLOCK_WRAP(nanosleep(&retry_pause, NULL));
 	}
 	if (rv != 0)
 		goto out;
@@ -280,7 +280,8 @@ rumpuser_mutex_owner(struct rumpuser_mtx *mtx, struct lwp **lp)
  * lwps, write-held by rw_owner.  Transitions: enter/tryenter, exit,
  * tryupgrade (sole reader -> writer), downgrade (writer -> sole reader).
  * Writers are preferred: while one waits, no new reader gets in, so a
- * stream of readers cannot starve it.  rw_mtx is held only for a few
+ * stream of readers cannot starve it (and a reader must not enter again
+ * while it holds the lock: with a writer waiting, that deadlocks).  rw_mtx is held only for a few
  * instructions and is taken without releasing the virtual CPU.
  */
 

@@ -995,6 +995,7 @@ T_CASE(bio_synchronous, "RUMP_THREADS=0: the transfer and biodone happen in the 
 	    0);
 	bo.bo_ctx = &bc;
 	memset(bo.bo_buf, 'x', BIOSZ);
+	t_nunsched = 0;
 	rumpuser_bio(fd, RUMPUSER_BIO_WRITE | RUMPUSER_BIO_SYNC, bo.bo_buf,
 	    BIOSZ, 512, bio_done, &bo);
 	T_ASSERT(bo.bo_done);
@@ -1228,6 +1229,14 @@ T_CASE(fileinfo_types, "type and size of a file, a directory, /dev/null")
 	T_EQ(rumpuser_getfileinfo("/dev/null", &size, &type), 0);
 	T_EQ(type, RUMPUSER_FT_CHR);
 	T_EQ(size, 0);
+
+	/* After init it gives the vCPU back, also when it fails. */
+	boot();
+	T_EQ(rumpuser_getfileinfo("/dev/null", &size, &type), 0);
+	T_EQ(rumpuser_getfileinfo(path, &size, &type), ENOENT);
+	T_EQ(t_nunsched, 2);
+	T_EQ(t_nsched, 2);
+	T_ASSERT(vcpu_held_by_me());
 }
 
 T_CASE(iov_roundtrip, "iovwrite then iovread at an offset, several vectors")
@@ -1243,6 +1252,8 @@ T_CASE(iov_roundtrip, "iovwrite then iovread at an offset, several vectors")
 	boot();
 	tmp_file(path, sizeof(path));
 	T_EQ(rumpuser_open(path, RUMPUSER_OPEN_RDWR, &fd), 0);
+	T_EQ(t_nunsched, 1); /* open may block too */
+	t_nunsched = t_nsched = 0;
 	T_EQ(rumpuser_iovwrite(fd, wv, 2, 100, &n), 0);
 	T_EQ(n, 20);
 	T_EQ(lseek(fd, 0, SEEK_CUR), 0);
@@ -1302,6 +1313,7 @@ T_CASE(syncfd_flags, "syncfd flushes on WRITE, does nothing for READ, rejects ju
 	boot();
 	tmp_file(path, sizeof(path));
 	T_EQ(rumpuser_open(path, RUMPUSER_OPEN_RDWR, &fd), 0);
+	t_nunsched = 0;
 	T_EQ(rumpuser_syncfd(fd, RUMPUSER_SYNCFD_READ, 0, 0), 0);
 	T_EQ(t_nunsched, 0);
 	T_EQ(rumpuser_syncfd(fd, RUMPUSER_SYNCFD_WRITE, 0, 0), 0);
@@ -1420,16 +1432,19 @@ T_CASE(console_lines, "putchar writes whole lines to stderr; dprintf formats")
 	T_ASSERT(strcmp(msg, "kernel says hi\nx=5\n") == 0);
 }
 
-T_CASE(random_bytes, "getrandom returns random bytes; bad flags EINVAL")
+T_CASE(random_bytes, "getrandom returns bytes, waits without the vCPU unless NOWAIT")
 {
 	unsigned char buf[64], zero[64] = {0};
 	size_t n;
 
+	boot();
 	T_EQ(rumpuser_getrandom(buf, sizeof(buf), 0, &n), 0);
 	T_ASSERT(n > 0 && n <= sizeof(buf));
+	T_EQ(t_nunsched, 1);
 	T_EQ(rumpuser_getrandom(buf, sizeof(buf), RUMPUSER_RANDOM_NOWAIT, &n),
 	    0);
 	T_ASSERT(n > 0);
+	T_EQ(t_nunsched, 1);
 	T_ASSERT(memcmp(buf, zero, n) != 0);
 	T_EQ(rumpuser_getrandom(buf, sizeof(buf), 0x80, &n), EINVAL);
 }

@@ -1,0 +1,197 @@
+# report.awk — turns the raw samples of the kernel-base benchmarks into a
+# table on stdout and one JSON object in the file named by -v json=.
+#
+# Input, in this order (bench/run.sh passes the files):
+#   init   lines "<ns> <kB>", one per fresh process (init_time)
+#   null   lines "<floor|host|implicit|bound> <ns per call>..." (nullsys)
+#   scale  lines "<bound1|bound2|implicit1|implicit2> <calls/s>..." (scale)
+# Medians of an even count are the mean of the two middle samples; p90 is
+# the nearest-rank percentile.  Ratios are ratios of medians.
+
+function sortv(a, n,    i, j, t)
+{
+	for (i = 2; i <= n; i++) {
+		t = a[i]
+		for (j = i - 1; j >= 1 && a[j] > t; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = t
+	}
+}
+
+# Median of samples s[key, 1..n[key]].
+function median(key,    a, i, m)
+{
+	m = cnt[key]
+	if (m == 0) {
+		print "report: no samples for " key > "/dev/stderr"
+		bad = 1
+		return 0
+	}
+	for (i = 1; i <= m; i++)
+		a[i] = s[key, i]
+	sortv(a, m)
+	if (m % 2)
+		return a[(m + 1) / 2]
+	return (a[m / 2] + a[m / 2 + 1]) / 2
+}
+
+function pctl(key, p,    a, i, m, r)
+{
+	m = cnt[key]
+	for (i = 1; i <= m; i++)
+		a[i] = s[key, i]
+	sortv(a, m)
+	r = int(p * m / 100)
+	if (r < p * m / 100)
+		r++
+	if (r < 1)
+		r = 1
+	return a[r]
+}
+
+function samples(key,    i, out)
+{
+	out = "["
+	for (i = 1; i <= cnt[key]; i++)
+		out = out (i > 1 ? ", " : "") s[key, i]
+	return out "]"
+}
+
+function jstr(v)
+{
+	gsub(/\\/, "\\\\", v)
+	gsub(/"/, "\\\"", v)
+	return "\"" v "\""
+}
+
+function jbool(b)
+{
+	return b ? "true" : "false"
+}
+
+function add(key, v)
+{
+	s[key, ++cnt[key]] = v
+}
+
+# One metric as a JSON member; extra is more members, already formatted.
+function metric(name, med, key, unit, target, op, on, ratio, ratio_of, pass,
+    extra)
+{
+	nmetrics++
+	body = body (nmetrics > 1 ? ",\n" : "") "    " jstr(name) ": {" \
+	    "\"median\": " med ", \"runs\": " cnt[key] ", \"unit\": " \
+	    jstr(unit) ", \"target\": " target ", \"target_op\": " \
+	    jstr(op) ", \"target_on\": " jstr(on) ", \"ratio\": " ratio \
+	    ", \"ratio_of\": " jstr(ratio_of) ", \"pass\": " pass extra \
+	    ", \"samples\": " samples(key) "}"
+}
+
+function verdict(p)
+{
+	if (p == "null")
+		return "info"
+	return p == "true" ? "PASS" : "FAIL"
+}
+
+FILENAME != last {
+	file++
+	last = FILENAME
+}
+file == 1 && NF == 2 {
+	add("init_ns", $1)
+	add("init_kb", $2)
+	next
+}
+file >= 2 && $1 != "loops" {
+	for (i = 2; i <= NF; i++)
+		add($1, $i)
+	next
+}
+$1 == "loops" {
+	loops = $0
+	sub(/^loops /, "", loops)
+}
+
+END {
+	if (cnt["init_ns"] == 0 || cnt["floor"] == 0 || cnt["bound2"] == 0) {
+		print "report: missing samples" > "/dev/stderr"
+		exit 1
+	}
+	# 1. Boot time.
+	init_med = median("init_ns")
+	init_p90 = pctl("init_ns", 90)
+	init_pass = init_med < 1000000
+	metric("init_time", init_med, "init_ns", "ns", 1000000, "<",
+	    "median", init_med / 1000000, "median / target", jbool(init_pass),
+	    ", \"p90\": " init_p90)
+	# 2. Memory added by the boot.
+	rss_med = median("init_kb")
+	rss_pass = rss_med < 1024
+	metric("init_rss", rss_med, "init_kb", "kB", 1024, "<", "median",
+	    rss_med / 1024, "median / target", jbool(rss_pass),
+	    ", \"p90\": " pctl("init_kb", 90))
+	# 3. Null system call against the mutex floor.
+	fl = median("floor")
+	ho = median("host")
+	im = median("implicit")
+	bo = median("bound")
+	lo = ", \"loops\": " jstr(loops)
+	metric("null_floor_mutex", fl, "floor", "ns/call", "null", "", "",
+	    1, "floor / floor", "null", lo)
+	metric("null_host_getpid", ho, "host", "ns/call", "null", "", "",
+	    ho / fl, "host / floor", "null", lo)
+	metric("null_implicit", im, "implicit", "ns/call", 10, "<=", "ratio",
+	    im / fl, "implicit / floor", jbool(im / fl <= 10), lo)
+	metric("null_bound", bo, "bound", "ns/call", 3, "<=", "ratio",
+	    bo / fl, "bound / floor", jbool(bo / fl <= 3), lo)
+	# 4. Scaling from one to two threads on two virtual CPUs.
+	b1 = median("bound1")
+	b2 = median("bound2")
+	i1 = median("implicit1")
+	i2 = median("implicit2")
+	metric("scale_bound", b2, "bound2", "calls/s", 1.8, ">=", "ratio",
+	    b2 / b1, "2 threads / 1 thread", jbool(b2 / b1 >= 1.8),
+	    ", \"ncpu\": 2, \"one_thread_median\": " b1 \
+	    ", \"one_thread_samples\": " samples("bound1"))
+	metric("scale_implicit", i2, "implicit2", "calls/s", "null", "", "",
+	    i2 / i1, "2 threads / 1 thread", "null",
+	    ", \"ncpu\": 2, \"one_thread_median\": " i1 \
+	    ", \"one_thread_samples\": " samples("implicit1"))
+	if (bad)
+		exit 1
+
+	printf("{\n  \"benchmark\": \"kern\",\n  \"date\": %s,\n", jstr(date)) > json
+	printf("  \"machine\": {\"uname\": %s, \"hostname\": %s, " \
+	    "\"nproc\": %d, \"cpu\": %s, \"rump_ncpu_env\": %s},\n",
+	    jstr(uname), jstr(host), nproc, jstr(cpu), jstr(ncpu_env)) > json
+	printf("  \"metrics\": {\n%s\n  }\n}\n", body) > json
+	close(json)
+
+	printf("\nrumpk kernel base — medians (%s, %d CPUs, %s)\n", uname,
+	    nproc, date)
+	fmt = "%-34s %14s %14s %9s %9s  %s\n"
+	printf(fmt, "metric", "median", "other", "ratio", "target", "result")
+	printf(fmt, "rump_init() wall time", sprintf("%.3f ms", init_med / 1e6),
+	    sprintf("p90 %.3f ms", init_p90 / 1e6), "", "< 1 ms",
+	    verdict(jbool(init_pass)))
+	printf(fmt, "RSS added by rump_init()", sprintf("%d kB", rss_med),
+	    sprintf("p90 %d kB", pctl("init_kb", 90)), "", "< 1024 kB",
+	    verdict(jbool(rss_pass)))
+	printf(fmt, "floor: mutex lock+unlock", sprintf("%.2f ns", fl), "",
+	    "1.00x", "", "")
+	printf(fmt, "host syscall(SYS_getpid)", sprintf("%.1f ns", ho), "",
+	    sprintf("%.1fx", ho / fl), "", "info")
+	printf(fmt, "rump_sys_getpid, implicit (a/c)", sprintf("%.2f ns", im),
+	    "", sprintf("%.2fx", im / fl), "<= 10x", verdict(jbool(im / fl <= 10)))
+	printf(fmt, "rump_sys_getpid, bound (b/c)", sprintf("%.2f ns", bo),
+	    "", sprintf("%.2fx", bo / fl), "<= 3x", verdict(jbool(bo / fl <= 3)))
+	printf(fmt, "scaling 2/1 bound threads, 2 CPUs",
+	    sprintf("%.1f M/s", b2 / 1e6), sprintf("1 thr %.1f M/s", b1 / 1e6),
+	    sprintf("%.2f", b2 / b1), ">= 1.8", verdict(jbool(b2 / b1 >= 1.8)))
+	printf(fmt, "scaling 2/1 implicit, 2 CPUs",
+	    sprintf("%.1f M/s", i2 / 1e6), sprintf("1 thr %.1f M/s", i1 / 1e6),
+	    sprintf("%.2f", i2 / i1), "", "info")
+	printf("(runs: init %d processes, null syscall %d x [%s], scaling %d x %s ms)\n",
+	    cnt["init_ns"], cnt["floor"], loops, cnt["bound1"], ENVIRON["BENCH_SCALE_MS"] ? ENVIRON["BENCH_SCALE_MS"] : 400)
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# t_symbols.sh — symbol hygiene of the kernel libraries:
+#  kernel_undefined   kernel objects need nothing from outside but rumpuser_*
+#  kernel_no_libc     librump.so depends on librumpuser.so and nothing else
+#  exports_rump       librump.so exports only the rump namespace
+#                     (rump_* API and rumpns_* between kernel components)
+#  exports_rumpuser   librumpuser.so exports only rumpuser_*
+#  no_host_headers    nothing under kernel/ includes a host header
+#  static_glibc       a program linked fully statically with glibc, librump.a
+#                     and librumpuser.a links with no duplicate and runs
+b=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$b/.." && pwd)
+lib=$b/lib
+cc=${CC:-cc}
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+sanitized=no
+if nm "$lib/librump.a" 2>/dev/null | grep -q ' U __[at]san_'; then
+	sanitized=yes
+fi
+
+# Everything librump.a leaves undefined once its own objects are linked.
+ld -r -o "$tmp/kern.o" --whole-archive "$lib/librump.a" 2>"$tmp/err" ||
+	fail kernel_undefined "ld -r: $(cat "$tmp/err")"
+bad=$(nm -u "$tmp/kern.o" | awk '{print $2}' |
+	grep -vE '^(rumpuser_|_GLOBAL_OFFSET_TABLE_$|__(asan|ubsan|tsan|sanitizer)_)' | sort -u)
+if [ -n "$bad" ]; then
+	fail kernel_undefined "kernel objects need host symbols: $(echo $bad)"
+else
+	pass kernel_undefined
+fi
+
+if [ $sanitized = yes ]; then
+	skip kernel_no_libc "sanitizer build links the sanitizer runtime"
+else
+	needed=$(readelf -d "$lib/librump.so" | awk '/NEEDED/ {print $5}' | tr -d '[]')
+	if [ "$needed" = "librumpuser.so.0" ]; then
+		pass kernel_no_libc
+	else
+		fail kernel_no_libc "librump.so needs: $(echo $needed)"
+	fi
+fi
+
+bad=$(nm -D --defined-only "$lib/librump.so" | awk '{print $3}' | grep -vE '^(rump_|rumpns_)' |
+	grep -vE '^(_init|_fini|__bss_start|_edata|_end)$' | grep -vE '^__(asan|ubsan|tsan)' | sort -u)
+if [ -n "$bad" ]; then
+	fail exports_rump "outside the rump namespace: $(echo $bad | head -c 400)"
+elif ! nm -D --defined-only "$lib/librump.so" | grep -q ' rump_sys_getpid$'; then
+	fail exports_rump "rump_sys_getpid is not exported"
+else
+	pass exports_rump
+fi
+
+bad=$(nm -D --defined-only "$lib/librumpuser.so" | awk '{print $3}' | grep -v '^rumpuser_' |
+	grep -vE '^(_init|_fini|__bss_start|_edata|_end)$' | sort -u)
+if [ -n "$bad" ]; then
+	fail exports_rumpuser "not rumpuser_*: $(echo $bad | head -c 400)"
+else
+	pass exports_rumpuser
+fi
+
+hosthdr=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "$root/kernel" |
+	grep -vE '<(stdarg|stddef|stdint|stdbool)\.h>' || true)
+if [ -n "$hosthdr" ]; then
+	fail no_host_headers "$hosthdr"
+else
+	pass no_host_headers
+fi
+
+if [ $sanitized = yes ]; then
+	skip static_glibc "sanitizer runtimes do not link statically"
+elif [ ! -f /usr/lib/x86_64-linux-gnu/libc.a ]; then
+	skip static_glibc "no static glibc (libc6-dev) on this machine"
+else
+	cat >"$tmp/s.c" <<'EOC'
+#include <stdio.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <rump/rump.h>
+/* Names that exist in both libc and the kernel's sources. */
+int main(void) {
+	char buf[32];
+	if (rump_init() != 0 || rump_sys_getpid() != 1) return 1;
+	snprintf(buf, sizeof buf, "%d", rump_pub_lwproc_rfork(RUMP_RFFDG));
+	if (strcmp(buf, "0") != 0 || rump_sys_getpid() < 2) return 2;
+	if (rump_sys_write(1, "static ok\n", 10) != 10) return 3;
+	return rump_sys_reboot(RB_HALT_SYSTEM) == 0 ? 0 : 4;
+}
+EOC
+	if ! $cc -static -o "$tmp/s" "$tmp/s.c" -I"$b/include" -I"$root/include" \
+		-Wl,--whole-archive "$lib/librump.a" "$lib/librumpuser.a" \
+		-Wl,--no-whole-archive -lpthread >"$tmp/err" 2>&1; then
+		fail static_glibc "link: $(head -c 600 "$tmp/err")"
+	elif ! out=$("$tmp/s" 2>&1); then
+		fail static_glibc "the static program failed: $out"
+	elif ! echo "$out" | grep -q "static ok"; then
+		fail static_glibc "no console output: $out"
+	else
+		pass static_glibc
+	fi
+fi
+
+echo "t_symbols: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
