@@ -42,10 +42,14 @@ PCFLAGS := $(UCFLAGS) -fvisibility=hidden -DLIBRUMPUSER
 LDSAN := $(SANFLAGS)
 # Kernel libraries link nothing of the host but librumpuser; sanitizer
 # builds need their runtime.
+# (clang leaves the runtime of a sanitizer to the executable, so shared
+# libraries of those builds keep undefined references.)
 ifeq ($(SAN),)
 KLDFLAGS := -nostdlib
+ZDEFS := -Wl,-z,defs
 else
 KLDFLAGS :=
+ZDEFS :=
 endif
 
 ARCH := x86_64
@@ -109,7 +113,7 @@ $(L)/lib$(1).a: $(2)
 	rm -f $$@ && $(AR) rcs $$@ $(2)
 $(L)/lib$(1).so.$(VERSION): $(2) $(4)
 	@mkdir -p $$(@D)
-	$(CC) -shared $(LDSAN) $(5) -Wl,-z,defs -Wl,-soname,lib$(1).so.$(SOVER) \
+	$(CC) -shared $(5) $(ZDEFS) -Wl,-soname,lib$(1).so.$(SOVER) \
 		-o $$@ $(2) -L$(L) $(3)
 $(L)/lib$(1).so: $(L)/lib$(1).so.$(VERSION)
 	ln -sf lib$(1).so.$(VERSION) $(L)/lib$(1).so.$(SOVER)

@@ -4,9 +4,14 @@
 # Input, in this order (bench/run.sh passes the files):
 #   init   lines "<ns> <kB>", one per fresh process (init_time)
 #   null   lines "<floor|host|implicit|bound> <ns per call>..." (nullsys)
-#   scale  lines "<bound1|bound2|implicit1|implicit2> <calls/s>..." (scale)
+#   scale  lines "<bound1|bound2|implicit1|implicit2> <calls/s>..." and
+#          "cpu_<config> <share>...", the share of the host CPU time the
+#          workers got (scale)
 # Medians of an even count are the mean of the two middle samples; p90 is
-# the nearest-rank percentile.  Ratios are ratios of medians.
+# the nearest-rank percentile.  Ratios are ratios of medians.  The scaling
+# metrics also carry, for information, the ratio of medians of calls/s
+# divided by the CPU share of each run: what the ratio would be had the host
+# given the threads all the CPUs they asked for.
 
 function sortv(a, n,    i, j, t)
 {
@@ -72,6 +77,27 @@ function jbool(b)
 function add(key, v)
 {
 	s[key, ++cnt[key]] = v
+}
+
+# Adds samples dst = rate / cpu share, run by run.
+function normalise(dst, rate, share,    i)
+{
+	for (i = 1; i <= cnt[rate]; i++)
+		add(dst, cnt[share] >= i && s[share, i] > 0 ? \
+		    s[rate, i] / s[share, i] : s[rate, i])
+}
+
+# JSON members of the host-CPU-share figures of a scaling metric.
+function scale_extra(one, two)
+{
+	normalise("n_" one, one, "cpu_" one)
+	normalise("n_" two, two, "cpu_" two)
+	nratio[two] = median("n_" two) / median("n_" one)
+	return ", \"ncpu\": 2, \"one_thread_median\": " median(one) \
+	    ", \"one_thread_samples\": " samples(one) \
+	    ", \"cpu_share_median\": " median("cpu_" two) \
+	    ", \"one_thread_cpu_share_median\": " median("cpu_" one) \
+	    ", \"ratio_cpu_normalised\": " nratio[two]
 }
 
 # One metric as a JSON member; extra is more members, already formatted.
@@ -152,12 +178,10 @@ END {
 	i2 = median("implicit2")
 	metric("scale_bound", b2, "bound2", "calls/s", 1.8, ">=", "ratio",
 	    b2 / b1, "2 threads / 1 thread", jbool(b2 / b1 >= 1.8),
-	    ", \"ncpu\": 2, \"one_thread_median\": " b1 \
-	    ", \"one_thread_samples\": " samples("bound1"))
+	    scale_extra("bound1", "bound2"))
 	metric("scale_implicit", i2, "implicit2", "calls/s", "null", "", "",
 	    i2 / i1, "2 threads / 1 thread", "null",
-	    ", \"ncpu\": 2, \"one_thread_median\": " i1 \
-	    ", \"one_thread_samples\": " samples("implicit1"))
+	    scale_extra("implicit1", "implicit2"))
 	if (bad)
 		exit 1
 
@@ -192,6 +216,11 @@ END {
 	printf(fmt, "scaling 2/1 implicit, 2 CPUs",
 	    sprintf("%.1f M/s", i2 / 1e6), sprintf("1 thr %.1f M/s", i1 / 1e6),
 	    sprintf("%.2f", i2 / i1), "", "info")
-	printf("(runs: init %d processes, null syscall %d x [%s], scaling %d x %s ms)\n",
-	    cnt["init_ns"], cnt["floor"], loops, cnt["bound1"], ENVIRON["BENCH_SCALE_MS"] ? ENVIRON["BENCH_SCALE_MS"] : 400)
+	printf("scaling, host CPU share of 2 threads (median): bound %.2f, " \
+	    "implicit %.2f; ratio if unstarved: bound %.2f, implicit %.2f\n",
+	    median("cpu_bound2"), median("cpu_implicit2"), nratio["bound2"],
+	    nratio["implicit2"])
+	printf("runs: init %d processes; null syscall %d x [%s]; " \
+	    "scaling %d x %s ms per configuration\n", cnt["init_ns"],
+	    cnt["floor"], loops, cnt["bound1"], scale_ms)
 }

@@ -10,7 +10,7 @@
 # exit 1.  The environment can shorten or lengthen a run:
 #   BENCH_INIT_RUNS (50)  fresh processes timing rump_init()
 #   BENCH_NULL_REPS (7)   repetitions of the null-syscall loops
-#   BENCH_SCALE_REPS (5)  repetitions of each scaling configuration
+#   BENCH_SCALE_REPS (7)  repetitions of each scaling configuration
 #   BENCH_SCALE_MS (400)  milliseconds per scaling run
 #   BENCH_OUT (bench/results/kern.json)
 
@@ -19,7 +19,7 @@ B=${1:-build}
 BIN=$B/bench
 INIT_RUNS=${BENCH_INIT_RUNS:-50}
 NULL_REPS=${BENCH_NULL_REPS:-7}
-SCALE_REPS=${BENCH_SCALE_REPS:-5}
+SCALE_REPS=${BENCH_SCALE_REPS:-7}
 SCALE_MS=${BENCH_SCALE_MS:-400}
 OUT=${BENCH_OUT:-bench/results/kern.json}
 
@@ -65,6 +65,7 @@ awk -v json="$tmp/json" \
     -v nproc="$(nproc)" \
     -v cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     -v ncpu_env="${RUMP_NCPU:-}" \
+    -v scale_ms="$SCALE_MS" \
     -f bench/report.awk "$tmp/init" "$tmp/null" "$tmp/scale" ||
 	die "report failed"
 mv "$tmp/json" "$OUT" || die "cannot write $OUT"

@@ -108,13 +108,18 @@ cpu_release(struct cpu_info *ci)
 	}
 }
 
-/* A CPU for a thread with no lwp: spread threads by their stacks. */
+/*
+ * A CPU for a thread with no lwp: spread threads by a hash of their stack
+ * page, so that each keeps coming back to the same CPU.  (Thread stacks of
+ * one size sit at a fixed stride; a plain shift would map them all alike.)
+ */
 static inline int
 implicit_hint(void)
 {
 	char here;
+	uint64_t h = ((uintptr_t)&here >> 16) * 0x9e3779b97f4a7c15ULL;
 
-	return (int)(((uintptr_t)&here >> 21) % (unsigned)ncpu);
+	return (int)((h >> 32) % (unsigned)ncpu);
 }
 
 /*
@@ -153,7 +158,7 @@ sched_exit(struct lwp *l)
 {
 	struct cpu_info *ci = l->l_cpu;
 
-	KASSERT(ci != NULL && ci->ci_curlwp == l);
+	KASSERT(ci != NULL && atomic_load_relaxed(&ci->ci_curlwp) == l);
 	l->l_cpu = NULL;
 	if (__predict_false(l->l_flags & LW_IMPLICIT)) {
 		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
