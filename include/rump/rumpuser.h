@@ -100,7 +100,7 @@ struct rumpuser_iovec {
 	void *iov_base;
 	size_t iov_len;
 };
-#define RUMPUSER_IOV_NOSEEK -1
+#define RUMPUSER_IOV_NOSEEK ((int64_t)-1)
 int rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen,
     int64_t off, size_t *retv);
 int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen,
@@ -161,7 +161,9 @@ int rumpuser_thread_join(void *cookie);
  * The lwp bound to the calling host thread.  SET binds l (the thread has no
  * binding), CLEAR removes the binding of l.  CREATE and DESTROY tell the
  * platform that l starts or stops being a valid context.  rumpuser_curlwp()
- * is on every fast path: it returns NULL when nothing is bound.
+ * is on every fast path: it returns NULL when nothing is bound.  When a
+ * host thread exits with an lwp bound, the platform unbinds it by calling
+ * hyp_lwproc_switch(NULL) from that thread, holding no virtual CPU.
  */
 enum rumplwpop {
 	RUMPUSER_LWP_CREATE,

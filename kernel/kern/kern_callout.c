@@ -7,8 +7,12 @@
  * when nothing is pending), then runs every callout whose deadline has
  * passed, in deadline order, without holding the callout lock.
  *
+ * The clock thread starts with the first callout scheduled, so a kernel
+ * that never needs one boots without it.
+ *
  * Lock: callout_lock guards every callout's c_flags and c_entry, the
- * wheel, and the clock thread's state.
+ * wheel, and the clock thread's state; clock_start_lock serialises the
+ * start of the thread (taken before callout_lock, never inside it).
  */
 #include "proc.h"
 
@@ -25,6 +29,27 @@ static int callout_npending;
 static uint64_t callout_next;	  /* earliest pending deadline, or ~0 */
 static bool callout_exiting;
 static struct lwp *clock_lwp;
+static kmutex_t clock_start_lock;
+static bool clock_started; /* [a] */
+
+static void clock_thread(void *);
+
+static void
+clock_start(void)
+{
+	int error;
+
+	mutex_enter(&clock_start_lock);
+	if (!clock_started) {
+		error = kthread_create(clock_thread, NULL, "clock",
+		    KTHREAD_MUSTJOIN, &clock_lwp);
+		if (error)
+			panic("clock_start: cannot start the clock thread: %d",
+			    error);
+		atomic_store_release(&clock_started, true);
+	}
+	mutex_exit(&clock_start_lock);
+}
 
 static inline unsigned
 tick_bucket(uint64_t tick)
@@ -43,6 +68,8 @@ callout_init(struct callout *c, void (*fn)(void *), void *arg)
 void
 callout_schedule_at(struct callout *c, uint64_t deadline)
 {
+	if (__predict_false(!atomic_load_acquire(&clock_started)))
+		clock_start();
 	mutex_enter(&callout_lock);
 	if (c->c_flags & C_PENDING) {
 		LIST_REMOVE(c, c_entry);
@@ -205,26 +232,24 @@ void callout_startup(void);
 void
 callout_startup(void)
 {
-	int error;
-
 	mutex_init(&callout_lock, MUTEX_DEFAULT);
+	mutex_init(&clock_start_lock, MUTEX_DEFAULT);
 	cv_init(&callout_cv);
 	cv_init(&callout_done_cv);
 	callout_next = UINT64_MAX;
-	error = kthread_create(clock_thread, NULL, "clock", KTHREAD_MUSTJOIN,
-	    &clock_lwp);
-	if (error)
-		panic("callout_startup: cannot start the clock thread: %d",
-		    error);
 }
 
 void callout_shutdown(void);
 void
 callout_shutdown(void)
 {
+	mutex_enter(&clock_start_lock);
 	mutex_enter(&callout_lock);
 	callout_exiting = true;
 	cv_signal(&callout_cv);
 	mutex_exit(&callout_lock);
-	(void)kthread_join(clock_lwp);
+	if (clock_started)
+		(void)kthread_join(clock_lwp);
+	clock_started = true; /* no new thread after halt */
+	mutex_exit(&clock_start_lock);
 }

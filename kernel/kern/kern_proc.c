@@ -212,8 +212,9 @@ lwp_create(struct proc *p, int flags, struct lwp **lp)
 
 /*
  * Implicit lwps live outside the allocator (they are made while a CPU is
- * being bound, before the thread has a current lwp) and outside proc1's
- * list (pid 1 never exits).
+ * being bound, before the thread has a current lwp, and freed when a
+ * thread unbinds, holding no CPU) and outside proc1's list (pid 1 never
+ * exits).
  */
 struct lwp *
 lwp_alloc_implicit(void)
@@ -276,7 +277,10 @@ lwproc_bind(struct lwp *l)
 		      "thread", l->l_proc->p_pid, l->l_lid);
 	if (old != NULL) {
 		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, old);
-		atomic_store_release(&old->l_stat, LSIDL);
+		if (old->l_flags & LW_IMPLICIT)
+			lwp_free(old); /* needs no CPU: see lwp_alloc_implicit */
+		else
+			atomic_store_release(&old->l_stat, LSIDL);
 	}
 	if (l != NULL)
 		rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
@@ -337,7 +341,7 @@ rump_pub_lwproc_releaselwp(void)
 {
 	struct lwp *l = rumpuser_curlwp(), *il;
 
-	if (l == NULL)
+	if (l == NULL || (l->l_flags & LW_IMPLICIT))
 		panic("rump_lwproc_releaselwp: the thread has no lwp");
 	lwproc_bind(NULL);
 	/* Free it from an implicit context: l cannot release its own CPU. */

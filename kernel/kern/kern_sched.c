@@ -8,9 +8,11 @@
  * to release it: no lock that all CPUs share.  Only when every CPU is busy
  * does a thread sleep, on sched_mtx/sched_cv, until one is released.
  *
- * A thread with no lwp of its own gets an implicit lwp of pid 1.  Each CPU
- * caches one, so the common implicit call allocates nothing; a thread that
- * blocks keeps its implicit lwp and the CPU makes a new one when needed.
+ * A thread with no lwp of its own gets an implicit lwp of pid 1 at its
+ * first call, and keeps it bound between calls, so later calls take the
+ * same fast path as a thread with an lwp of its own (and come back to the
+ * same CPU).  The implicit lwp goes when the thread binds another lwp or
+ * exits (the platform unbinds the lwps of exiting threads).
  */
 #include "proc.h"
 
@@ -140,11 +142,7 @@ sched_enter(void)
 		return l;
 	}
 	ci = cpu_acquire(CPU_BUSY, implicit_hint());
-	l = ci->ci_implicit;
-	if (__predict_true(l != NULL))
-		ci->ci_implicit = NULL;
-	else
-		l = lwp_alloc_implicit();
+	l = lwp_alloc_implicit();
 	l->l_cpu = ci;
 	l->l_cpuhint = ci->ci_index;
 	atomic_store_relaxed(&ci->ci_curlwp, l);
@@ -152,7 +150,7 @@ sched_enter(void)
 	return l;
 }
 
-/* Leaves the kernel: gives back the CPU and any implicit binding. */
+/* Leaves the kernel: gives back the CPU. */
 void
 sched_exit(struct lwp *l)
 {
@@ -160,16 +158,6 @@ sched_exit(struct lwp *l)
 
 	KASSERT(ci != NULL && atomic_load_relaxed(&ci->ci_curlwp) == l);
 	l->l_cpu = NULL;
-	if (__predict_false(l->l_flags & LW_IMPLICIT)) {
-		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
-		if (ci->ci_implicit == NULL) {
-			ci->ci_implicit = l;
-		} else {
-			/* Still holding ci, so the allocator may be used. */
-			l->l_cpu = ci;
-			lwp_free(l);
-		}
-	}
 	cpu_release(ci);
 }
 

@@ -4,7 +4,8 @@
  *
  * A softint is a function to run soon, once per softint_schedule() that
  * finds it idle (scheduling a pending softint again does nothing).  One
- * softint thread per virtual CPU takes them from a shared queue.  A
+ * softint thread per virtual CPU takes them from a shared queue; the
+ * threads start with the first softint scheduled.  A
  * workqueue has a thread of its own and runs its work items in order.
  *
  * Locks: softint_lock guards the softint queue and every si_flags;
@@ -30,6 +31,27 @@ static struct softint *softint_head, **softint_tail = &softint_head;
 static bool softint_exiting;
 static struct lwp **softint_lwps;
 static int softint_nthreads;
+static kmutex_t softint_start_lock; /* before softint_lock */
+static bool softint_started;	    /* [a] */
+
+static void softint_thread(void *);
+
+static void
+softint_start(void)
+{
+	mutex_enter(&softint_start_lock);
+	for (int i = softint_nthreads; !softint_started && i < ncpu; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "softint%d", i);
+		if (kthread_create(softint_thread, NULL, name, KTHREAD_MUSTJOIN,
+			&softint_lwps[i]) != 0)
+			panic("softint_start: cannot start %s", name);
+		softint_nthreads++;
+	}
+	atomic_store_release(&softint_started, true);
+	mutex_exit(&softint_start_lock);
+}
 
 struct softint *
 softint_establish(void (*fn)(void *), void *arg)
@@ -46,6 +68,8 @@ softint_establish(void (*fn)(void *), void *arg)
 void
 softint_schedule(struct softint *si)
 {
+	if (__predict_false(!atomic_load_acquire(&softint_started)))
+		softint_start();
 	mutex_enter(&softint_lock);
 	if (!(si->si_flags & (SI_PENDING | SI_DEAD))) {
 		si->si_flags |= SI_PENDING;
@@ -109,21 +133,13 @@ void
 softint_startup(void)
 {
 	mutex_init(&softint_lock, MUTEX_DEFAULT);
+	mutex_init(&softint_start_lock, MUTEX_DEFAULT);
 	cv_init(&softint_cv);
 	cv_init(&softint_done_cv);
 	softint_lwps = kmem_zalloc(sizeof(struct lwp *) * (size_t)ncpu,
 	    KM_SLEEP);
 	if (softint_lwps == NULL)
 		panic("softint_startup: no memory");
-	for (int i = 0; i < ncpu; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "softint%d", i);
-		if (kthread_create(softint_thread, NULL, name, KTHREAD_MUSTJOIN,
-			&softint_lwps[i]) != 0)
-			panic("softint_startup: cannot start %s", name);
-		softint_nthreads++;
-	}
 }
 
 /* Runs what is queued, then stops the softint threads. */
@@ -131,12 +147,15 @@ void softint_shutdown(void);
 void
 softint_shutdown(void)
 {
+	mutex_enter(&softint_start_lock);
 	mutex_enter(&softint_lock);
 	softint_exiting = true;
 	cv_broadcast(&softint_cv);
 	mutex_exit(&softint_lock);
 	for (int i = 0; i < softint_nthreads; i++)
 		(void)kthread_join(softint_lwps[i]);
+	softint_started = true; /* no new threads after halt */
+	mutex_exit(&softint_start_lock);
 	kmem_free(softint_lwps, sizeof(struct lwp *) * (size_t)ncpu);
 }
 

@@ -25,7 +25,6 @@ struct file;
  */
 struct cpu_info {
 	struct lwp *ci_curlwp;	  /* [a] holder, NULL when free */
-	struct lwp *ci_implicit;  /* [c] cached implicit lwp of pid 1 */
 	int ci_index;		  /* immutable */
 	struct kmem_cpu *ci_kmem; /* [c] per-CPU allocator caches */
 	uint64_t ci_nsyscalls;	  /* [c] statistics */

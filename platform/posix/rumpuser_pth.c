@@ -143,6 +143,32 @@ rumpuser_thread_join(void *cookie)
  */
 
 static __thread struct lwp *curlwp_tls __attribute__((tls_model("initial-exec")));
+static __thread int curlwp_exit_hooked __attribute__((tls_model("initial-exec")));
+static pthread_key_t curlwp_exit_key;
+static pthread_once_t curlwp_exit_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A thread that exits with an lwp bound gives it back to the kernel
+ * (hyp_lwproc_switch(NULL)), so the kernel can free an implicit lwp or let
+ * another thread take a real one.  The key's value only makes the
+ * destructor run; the lwp is read from the thread's own variable.
+ */
+static void
+curlwp_thread_exit(void *unused)
+{
+	(void)unused;
+	if (curlwp_tls != NULL && rumpuser__hyp.hyp_lwproc_switch != NULL)
+		rumpuser__hyp.hyp_lwproc_switch(NULL);
+}
+
+static void
+curlwp_exit_key_create(void)
+{
+	if (pthread_key_create(&curlwp_exit_key, curlwp_thread_exit) != 0) {
+		fprintf(stderr, "rumpuser: cannot create a thread key\n");
+		abort();
+	}
+}
 
 RUMPUSER_EXPORT void
 rumpuser_curlwpop(int enum_rumplwpop, struct lwp *l)
@@ -159,6 +185,11 @@ rumpuser_curlwpop(int enum_rumplwpop, struct lwp *l)
 			abort();
 		}
 		curlwp_tls = l;
+		if (__builtin_expect(!curlwp_exit_hooked, 0)) {
+			pthread_once(&curlwp_exit_once, curlwp_exit_key_create);
+			pthread_setspecific(curlwp_exit_key, (void *)1);
+			curlwp_exit_hooked = 1;
+		}
 		break;
 	case RUMPUSER_LWP_CLEAR:
 		if (curlwp_tls != l) {

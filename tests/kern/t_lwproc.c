@@ -232,3 +232,51 @@ T_CASE(switch_running, "switching to an lwp bound to another thread panics")
 {
 	expect_abort(switch_from_other_thread);
 }
+
+static void *
+rfork_and_exit(void *arg)
+{
+	struct lwp **lp = arg;
+
+	if (rump_pub_lwproc_rfork(0) != 0)
+		return NULL;
+	*lp = rump_pub_lwproc_curlwp();
+	return NULL; /* exits with the lwp bound */
+}
+
+T_CASE(thread_exit_unbinds, "an exiting thread's lwp can be taken by another thread")
+{
+	struct lwp *l = NULL;
+	pthread_t t;
+	pid_t pid;
+
+	boot();
+	T_EQ(pthread_create(&t, NULL, rfork_and_exit, &l), 0);
+	T_EQ(pthread_join(t, NULL), 0);
+	T_ASSERT(l != NULL);
+	rump_pub_lwproc_switch(l);
+	pid = rump_sys_getpid();
+	T_ASSERT(pid > 1);
+	rump_pub_lwproc_releaselwp();
+	T_EQ(rump_pub_lwproc_newlwp(pid), ESRCH);
+}
+
+static void *
+one_call(void *arg)
+{
+	*(int *)arg = rump_sys_getpid();
+	return NULL;
+}
+
+T_CASE(short_threads, "2000 short-lived threads each make a call in pid 1")
+{
+	boot();
+	for (int i = 0; i < 2000; i++) {
+		pthread_t t;
+		int pid = 0;
+
+		T_EQ(pthread_create(&t, NULL, one_call, &pid), 0);
+		T_EQ(pthread_join(t, NULL), 0);
+		T_EQ(pid, 1);
+	}
+}
