@@ -30,7 +30,7 @@ vmrss_kb(void)
 	if ((fd = open("/proc/self/status", O_RDONLY)) == -1)
 		bench_fail("open /proc/self/status", errno);
 	while ((n = read(fd, status_buf + len,
-	    sizeof(status_buf) - 1 - (size_t)len)) > 0)
+	            sizeof(status_buf) - 1 - (size_t)len)) > 0)
 		len += n;
 	if (n == -1)
 		bench_fail("read /proc/self/status", errno);

@@ -23,13 +23,13 @@
 
 #include "bench.h"
 
-#define BENCH_SLICE_NS 250000000ull
+#define BENCH_SLICE_NS  250000000ull
 #define BENCH_MAX_LOOPS 10000000ull
-#define BENCH_MAX_REPS 100
+#define BENCH_MAX_REPS  100
 
 enum { V_FLOOR, V_HOST, V_IMPLICIT, V_BOUND, V_COUNT };
-static const char *const vname[V_COUNT] = { "floor", "host", "implicit",
-	"bound" };
+static const char *const vname[V_COUNT] = {
+    "floor", "host", "implicit", "bound"};
 
 static pthread_mutex_t floor_mtx = PTHREAD_MUTEX_INITIALIZER;
 

@@ -26,9 +26,9 @@
 
 #include "bench.h"
 
-#define BATCH 256
+#define BATCH       256
 #define MAX_THREADS 2
-#define MAX_REPS 100
+#define MAX_REPS    100
 
 struct worker {
 	pthread_t w_thread;
@@ -82,19 +82,19 @@ static double
 run(int nthreads, bool bound, long ms, double *cpu)
 {
 	struct worker w[MAX_THREADS];
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 	uint64_t t0, t1, calls = 0, cpu_ns = 0;
 	int error;
 
 	atomic_store(&stop, false);
-	if ((error = pthread_barrier_init(&start_barrier, NULL,
-	    (unsigned)nthreads + 1)) != 0)
+	if ((error = pthread_barrier_init(
+	         &start_barrier, NULL, (unsigned)nthreads + 1)) != 0)
 		bench_fail("pthread_barrier_init", error);
 	for (int i = 0; i < nthreads; i++) {
 		w[i].w_bound = bound;
 		w[i].w_calls = 0;
-		if ((error = pthread_create(&w[i].w_thread, NULL, worker_main,
-		    &w[i])) != 0)
+		if ((error = pthread_create(
+		         &w[i].w_thread, NULL, worker_main, &w[i])) != 0)
 			bench_fail("pthread_create", error);
 	}
 	pthread_barrier_wait(&start_barrier);
@@ -121,10 +121,10 @@ main(int argc, char **argv)
 		int nthreads;
 		bool bound;
 	} cfg[] = {
-		{ "bound1", 1, true },
-		{ "bound2", 2, true },
-		{ "implicit1", 1, false },
-		{ "implicit2", 2, false },
+	    {"bound1", 1, true},
+	    {"bound2", 2, true},
+	    {"implicit1", 1, false},
+	    {"implicit2", 2, false},
 	};
 	enum { NCFG = sizeof(cfg) / sizeof(cfg[0]) };
 	static double rate[NCFG][MAX_REPS], cpu[NCFG][MAX_REPS];
@@ -146,8 +146,8 @@ main(int argc, char **argv)
 	run(2, false, 50, &dummy);
 	for (int r = 0; r < reps; r++)
 		for (int c = 0; c < NCFG; c++)
-			rate[c][r] = run(cfg[c].nthreads, cfg[c].bound, ms,
-			    &cpu[c][r]);
+			rate[c][r] =
+			    run(cfg[c].nthreads, cfg[c].bound, ms, &cpu[c][r]);
 	for (int c = 0; c < NCFG; c++)
 		bench_print(cfg[c].name, rate[c], reps, 0);
 	for (int c = 0; c < NCFG; c++) {

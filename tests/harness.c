@@ -140,8 +140,8 @@ main(int argc, char **argv)
 		counts[run_case(tc, timeout)]++;
 	}
 	if (argc >= 2 && found != argc - 1) {
-		fprintf(stderr, "%s: unknown case name given\n",
-		    progname(argv[0]));
+		fprintf(
+		    stderr, "%s: unknown case name given\n", progname(argv[0]));
 		counts[1]++;
 	}
 	printf("%s: %d passed, %d failed, %d skipped\n", progname(argv[0]),

@@ -32,10 +32,10 @@ int rump_getversion(void);
  * stays as it was.  Flags: share the descriptor table (0), copy it
  * (RUMP_RFFDG) or start with an empty one (RUMP_RFCFDG).
  */
-#define RUMP_RFFDG 0x01
-#define RUMP_RFCFDG 0x02
+#define RUMP_RFFDG      0x01
+#define RUMP_RFCFDG     0x02
 #define RUMP_RFFD_SHARE 0x00
-#define RUMP_RFFD_COPY RUMP_RFFDG
+#define RUMP_RFFD_COPY  RUMP_RFFDG
 #define RUMP_RFFD_CLEAR RUMP_RFCFDG
 int rump_pub_lwproc_rfork(int flags);
 /* A new lwp in process pid (0: the kernel), bound to the thread. ESRCH. */

@@ -42,7 +42,8 @@ struct lwp;
 struct rumpuser_hyperup {
 	void (*hyp_schedule)(void);
 	void (*hyp_unschedule)(void);
-	void (*hyp_backend_unschedule)(int nlocks, int *countp, void *interlock);
+	void (*hyp_backend_unschedule)(
+	    int nlocks, int *countp, void *interlock);
 	void (*hyp_backend_schedule)(int nlocks, void *interlock);
 	void (*hyp_lwproc_switch)(struct lwp *l);
 	void (*hyp_lwproc_release)(void);
@@ -62,31 +63,31 @@ int rumpuser_init(int version, const struct rumpuser_hyperup *hyp);
 /* Memory.  alignment is in bytes (0: pointer alignment). */
 int rumpuser_malloc(size_t len, int alignment, void **memp);
 void rumpuser_free(void *mem, size_t len);
-int rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
-    void **memp);
+int rumpuser_anonmmap(
+    void *prefaddr, size_t size, int alignbit, int exec, void **memp);
 void rumpuser_unmap(void *addr, size_t len);
 
 /* Files and block I/O. */
-#define RUMPUSER_OPEN_RDONLY 0x0000
-#define RUMPUSER_OPEN_WRONLY 0x0001
-#define RUMPUSER_OPEN_RDWR 0x0002
+#define RUMPUSER_OPEN_RDONLY  0x0000
+#define RUMPUSER_OPEN_WRONLY  0x0001
+#define RUMPUSER_OPEN_RDWR    0x0002
 #define RUMPUSER_OPEN_ACCMODE 0x0003
-#define RUMPUSER_OPEN_CREATE 0x0004 /* a missing file is created */
-#define RUMPUSER_OPEN_EXCL 0x0008   /* with CREATE: fail if it exists */
-#define RUMPUSER_OPEN_BIO 0x0010    /* the fd will serve rumpuser_bio */
+#define RUMPUSER_OPEN_CREATE  0x0004 /* a missing file is created */
+#define RUMPUSER_OPEN_EXCL    0x0008 /* with CREATE: fail if it exists */
+#define RUMPUSER_OPEN_BIO     0x0010 /* the fd will serve rumpuser_bio */
 int rumpuser_open(const char *name, int mode, int *fdp);
 int rumpuser_close(int fd);
 
 #define RUMPUSER_FT_OTHER 0
-#define RUMPUSER_FT_DIR 1
-#define RUMPUSER_FT_REG 2
-#define RUMPUSER_FT_BLK 3
-#define RUMPUSER_FT_CHR 4
+#define RUMPUSER_FT_DIR   1
+#define RUMPUSER_FT_REG   2
+#define RUMPUSER_FT_BLK   3
+#define RUMPUSER_FT_CHR   4
 int rumpuser_getfileinfo(const char *name, uint64_t *size, int *type);
 
-#define RUMPUSER_BIO_READ 0x01
+#define RUMPUSER_BIO_READ  0x01
 #define RUMPUSER_BIO_WRITE 0x02
-#define RUMPUSER_BIO_SYNC 0x04 /* durable before completion */
+#define RUMPUSER_BIO_SYNC  0x04 /* durable before completion */
 typedef void (*rump_biodone_fn)(void *donearg, size_t bytes_done, int error);
 /*
  * Starts the transfer and returns at once.  biodone is called exactly once,
@@ -106,11 +107,11 @@ int rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen,
 int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen,
     int64_t off, size_t *retv);
 
-#define RUMPUSER_SYNCFD_READ 0x01
-#define RUMPUSER_SYNCFD_WRITE 0x02
-#define RUMPUSER_SYNCFD_BOTH (RUMPUSER_SYNCFD_READ | RUMPUSER_SYNCFD_WRITE)
+#define RUMPUSER_SYNCFD_READ    0x01
+#define RUMPUSER_SYNCFD_WRITE   0x02
+#define RUMPUSER_SYNCFD_BOTH    (RUMPUSER_SYNCFD_READ | RUMPUSER_SYNCFD_WRITE)
 #define RUMPUSER_SYNCFD_BARRIER 0x04
-#define RUMPUSER_SYNCFD_SYNC 0x08
+#define RUMPUSER_SYNCFD_SYNC    0x08
 int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len);
 
 /*
@@ -126,7 +127,7 @@ int rumpuser_clock_sleep(int enum_rumpclock, int64_t sec, long nsec);
  * Parameters, as strings.  Names starting with '_' are mandatory: every
  * platform answers them.  Others come from the environment on POSIX.
  */
-#define RUMPUSER_PARAM_NCPU "_RUMPUSER_NCPU"
+#define RUMPUSER_PARAM_NCPU     "_RUMPUSER_NCPU"
 #define RUMPUSER_PARAM_HOSTNAME "_RUMPUSER_HOSTNAME"
 int rumpuser_getparam(const char *name, void *buf, size_t buflen);
 
@@ -143,7 +144,7 @@ void rumpuser_putchar(int ch);
 void rumpuser_dprintf(const char *fmt, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 
-#define RUMPUSER_RANDOM_HARD 0x01
+#define RUMPUSER_RANDOM_HARD   0x01
 #define RUMPUSER_RANDOM_NOWAIT 0x02
 int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp);
 
@@ -151,9 +152,8 @@ int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp);
  * Threads.  fun never returns; it ends with rumpuser_thread_exit().
  * cookie is filled only when mustjoin.
  */
-int rumpuser_thread_create(void *(*fun)(void *), void *arg,
-    const char *thrname, int mustjoin, int priority, int cpuidx,
-    void **cookie);
+int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname,
+    int mustjoin, int priority, int cpuidx, void **cookie);
 void rumpuser_thread_exit(void) __attribute__((__noreturn__));
 int rumpuser_thread_join(void *cookie);
 
@@ -179,7 +179,7 @@ struct lwp *rumpuser_curlwp(void);
  * mutex records its owning lwp, so rumpuser_mutex_owner() can answer.
  */
 struct rumpuser_mtx;
-#define RUMPUSER_MTX_SPIN 0x01
+#define RUMPUSER_MTX_SPIN   0x01
 #define RUMPUSER_MTX_KMUTEX 0x02
 void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags);
 void rumpuser_mutex_enter(struct rumpuser_mtx *mtx);
@@ -198,8 +198,7 @@ int rumpuser_rw_tryupgrade(struct rumpuser_rw *rw);
 void rumpuser_rw_downgrade(struct rumpuser_rw *rw);
 void rumpuser_rw_exit(struct rumpuser_rw *rw);
 void rumpuser_rw_destroy(struct rumpuser_rw *rw);
-void rumpuser_rw_held(int enum_rumprwlock, struct rumpuser_rw *rw,
-    int *heldp);
+void rumpuser_rw_held(int enum_rumprwlock, struct rumpuser_rw *rw, int *heldp);
 
 /*
  * Condition variables.  timedwait takes a relative timeout and returns
@@ -209,8 +208,7 @@ struct rumpuser_cv;
 void rumpuser_cv_init(struct rumpuser_cv **cvp);
 void rumpuser_cv_destroy(struct rumpuser_cv *cv);
 void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
-void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv,
-    struct rumpuser_mtx *mtx);
+void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
 int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
     int64_t sec, int64_t nsec);
 void rumpuser_cv_signal(struct rumpuser_cv *cv);
@@ -225,15 +223,14 @@ int rumpuser_daemonize_done(int error);
  * Sysproxy: the transport of remote clients.  arg is the per-client cookie
  * the platform passed to hyp_lwproc_rfork().
  */
-int rumpuser_sp_init(const char *url, const char *ostype,
-    const char *osrelease, const char *machine);
+int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
+    const char *machine);
 int rumpuser_sp_copyin(void *arg, const void *raddr, void *laddr, size_t len);
-int rumpuser_sp_copyinstr(void *arg, const void *raddr, void *laddr,
-    size_t *lenp);
-int rumpuser_sp_copyout(void *arg, const void *laddr, void *raddr,
-    size_t len);
-int rumpuser_sp_copyoutstr(void *arg, const void *laddr, void *raddr,
-    size_t *lenp);
+int rumpuser_sp_copyinstr(
+    void *arg, const void *raddr, void *laddr, size_t *lenp);
+int rumpuser_sp_copyout(void *arg, const void *laddr, void *raddr, size_t len);
+int rumpuser_sp_copyoutstr(
+    void *arg, const void *laddr, void *raddr, size_t *lenp);
 int rumpuser_sp_anonmmap(void *arg, size_t howmuch, void **addr);
 int rumpuser_sp_raise(void *arg, int signo);
 void rumpuser_sp_fini(void *arg);

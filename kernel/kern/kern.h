@@ -26,64 +26,65 @@
 /* Public API functions of the kernel (rump_*) are exported; nothing else. */
 #define RUMP_API __attribute__((visibility("default")))
 
-#define __unused __attribute__((__unused__))
-#define __noreturn __attribute__((__noreturn__))
-#define __printflike(f, a) __attribute__((__format__(__printf__, f, a)))
-#define __predict_true(x) __builtin_expect(!!(x), 1)
-#define __predict_false(x) __builtin_expect(!!(x), 0)
+#define __unused            __attribute__((__unused__))
+#define __noreturn          __attribute__((__noreturn__))
+#define __printflike(f, a)  __attribute__((__format__(__printf__, f, a)))
+#define __predict_true(x)   __builtin_expect(!!(x), 1)
+#define __predict_false(x)  __builtin_expect(!!(x), 0)
 #define __cacheline_aligned __attribute__((__aligned__(64)))
-#define COHERENCY_UNIT 64
+#define COHERENCY_UNIT      64
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define MAX(a, b)     ((a) > (b) ? (a) : (b))
 #define howmany(x, y) (((x) + ((y)-1)) / (y))
 #define roundup(x, y) (howmany(x, y) * (y))
-#define nitems(a) (sizeof(a) / sizeof((a)[0]))
-#define container_of(p, type, member)                                         \
+#define nitems(a)     (sizeof(a) / sizeof((a)[0]))
+#define container_of(p, type, member)                                          \
 	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
 /* Atomics: thin names over the compiler's builtins. */
-#define atomic_load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define atomic_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define atomic_load_relaxed(p)     __atomic_load_n((p), __ATOMIC_RELAXED)
+#define atomic_load_acquire(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define atomic_store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define atomic_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define atomic_inc(p) __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
-#define atomic_dec(p) __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
-#define atomic_add(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
-#define atomic_cas(p, oldp, new)                                              \
-	__atomic_compare_exchange_n((p), (oldp), (new), false,                \
-	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
+#define atomic_inc(p)              __atomic_add_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define atomic_dec(p)              __atomic_sub_fetch((p), 1, __ATOMIC_SEQ_CST)
+#define atomic_add(p, v)           __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_cas(p, oldp, new)                                               \
+	__atomic_compare_exchange_n(                                           \
+	    (p), (oldp), (new), false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
 
 /*
  * Doubly linked lists with a head pointer (BSD LIST_*), enough for the
  * kernel's needs.  An entry is unlinked by LIST_REMOVE in O(1).
  */
-#define LIST_HEAD(name, type)                                                 \
-	struct name {                                                         \
-		struct type *lh_first;                                        \
+#define LIST_HEAD(name, type)                                                  \
+	struct name {                                                          \
+		struct type *lh_first;                                         \
 	}
-#define LIST_ENTRY(type)                                                      \
-	struct {                                                              \
-		struct type *le_next;                                         \
-		struct type **le_prev;                                        \
+#define LIST_ENTRY(type)                                                       \
+	struct {                                                               \
+		struct type *le_next;                                          \
+		struct type **le_prev;                                         \
 	}
-#define LIST_FIRST(h) ((h)->lh_first)
+#define LIST_FIRST(h)   ((h)->lh_first)
 #define LIST_NEXT(e, f) ((e)->f.le_next)
-#define LIST_EMPTY(h) ((h)->lh_first == NULL)
-#define LIST_INIT(h) ((h)->lh_first = NULL)
-#define LIST_FOREACH(v, h, f) for ((v) = (h)->lh_first; (v); (v) = (v)->f.le_next)
-#define LIST_INSERT_HEAD(h, e, f)                                             \
-	do {                                                                  \
-		if (((e)->f.le_next = (h)->lh_first) != NULL)                 \
-			(h)->lh_first->f.le_prev = &(e)->f.le_next;           \
-		(h)->lh_first = (e);                                          \
-		(e)->f.le_prev = &(h)->lh_first;                              \
+#define LIST_EMPTY(h)   ((h)->lh_first == NULL)
+#define LIST_INIT(h)    ((h)->lh_first = NULL)
+#define LIST_FOREACH(v, h, f)                                                  \
+	for ((v) = (h)->lh_first; (v); (v) = (v)->f.le_next)
+#define LIST_INSERT_HEAD(h, e, f)                                              \
+	do {                                                                   \
+		if (((e)->f.le_next = (h)->lh_first) != NULL)                  \
+			(h)->lh_first->f.le_prev = &(e)->f.le_next;            \
+		(h)->lh_first = (e);                                           \
+		(e)->f.le_prev = &(h)->lh_first;                               \
 	} while (0)
-#define LIST_REMOVE(e, f)                                                     \
-	do {                                                                  \
-		if ((e)->f.le_next != NULL)                                   \
-			(e)->f.le_next->f.le_prev = (e)->f.le_prev;           \
-		*(e)->f.le_prev = (e)->f.le_next;                             \
+#define LIST_REMOVE(e, f)                                                      \
+	do {                                                                   \
+		if ((e)->f.le_next != NULL)                                    \
+			(e)->f.le_next->f.le_prev = (e)->f.le_prev;            \
+		*(e)->f.le_prev = (e)->f.le_next;                              \
 	} while (0)
 
 /* Console and panics (kern_prf.c). */
@@ -94,22 +95,22 @@ int vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
 void panic(const char *fmt, ...) __noreturn __printflike(1, 2);
 /* Verbose boot messages, printed when RUMP_VERBOSE is set. */
 extern bool boot_verbose;
-#define aprint_verbose(...)                                                   \
-	do {                                                                  \
-		if (boot_verbose)                                             \
-			printf(__VA_ARGS__);                                  \
+#define aprint_verbose(...)                                                    \
+	do {                                                                   \
+		if (boot_verbose)                                              \
+			printf(__VA_ARGS__);                                   \
 	} while (0)
 
-#define KASSERT(e)                                                            \
-	do {                                                                  \
-		if (__predict_false(!(e)))                                    \
-			panic("kernel assertion \"%s\" failed: %s:%d", #e,   \
-			    __FILE__, __LINE__);                              \
+#define KASSERT(e)                                                             \
+	do {                                                                   \
+		if (__predict_false(!(e)))                                     \
+			panic("kernel assertion \"%s\" failed: %s:%d", #e,     \
+			    __FILE__, __LINE__);                               \
 	} while (0)
-#define KASSERTMSG(e, ...)                                                    \
-	do {                                                                  \
-		if (__predict_false(!(e)))                                    \
-			panic(__VA_ARGS__);                                   \
+#define KASSERTMSG(e, ...)                                                     \
+	do {                                                                   \
+		if (__predict_false(!(e)))                                     \
+			panic(__VA_ARGS__);                                    \
 	} while (0)
 #define CTASSERT(e) _Static_assert(e, #e)
 
@@ -133,7 +134,7 @@ int64_t parse_size(const char *s);
  * Every caller handles NULL (usually as ENOMEM).  kmem_free() takes the size
  * that was allocated.
  */
-#define KM_SLEEP 0x01
+#define KM_SLEEP   0x01
 #define KM_NOSLEEP 0x02
 void *kmem_alloc(size_t size, int flags);
 void *kmem_zalloc(size_t size, int flags);
@@ -160,7 +161,7 @@ size_t kmem_limit(void);
  * thread locking a mutex it holds.
  */
 #define MUTEX_DEFAULT 0
-#define MUTEX_SPIN 1
+#define MUTEX_SPIN    1
 typedef struct kmutex {
 	struct rumpuser_mtx *mtx_hyp;
 	int mtx_class; /* lockdebug class, 0 when not tracked */
@@ -202,9 +203,9 @@ void cv_broadcast(kcondvar_t *cv);
 bool cv_has_waiters(kcondvar_t *cv);
 
 /* Time (kern_time.c), in nanoseconds. */
-uint64_t getnanouptime(void);		/* monotonic since boot */
-uint64_t getnanotime(void);		/* wall clock since the Epoch */
-void kpause_ns(uint64_t ns);		/* sleeps, releasing the CPU */
+uint64_t getnanouptime(void); /* monotonic since boot */
+uint64_t getnanotime(void);   /* wall clock since the Epoch */
+void kpause_ns(uint64_t ns);  /* sleeps, releasing the CPU */
 extern uint64_t boottime_ns;
 
 /*
@@ -232,8 +233,8 @@ void callout_destroy(struct callout *c);
 /* Kernel threads (kern_thread.c).  A thread returns from fn to exit. */
 #define KTHREAD_MUSTJOIN 0x01
 struct lwp;
-int kthread_create(void (*fn)(void *), void *arg, const char *name,
-    int flags, struct lwp **lp);
+int kthread_create(void (*fn)(void *), void *arg, const char *name, int flags,
+    struct lwp **lp);
 int kthread_join(struct lwp *l);
 
 /* Softints: fn runs soon, on a softint thread, after softint_schedule(). */
@@ -277,14 +278,14 @@ struct rump_component {
 	struct rump_component *rc_next;
 };
 void component_register(struct rump_component *rc);
-#define RUMP_COMPONENT(level)                                                 \
-	static void rc_init_##level(void);                                    \
-	static struct rump_component rc_##level = {                           \
-	    level, rc_init_##level, __FILE__, NULL};                          \
-	__attribute__((constructor)) static void rc_ctor_##level(void)        \
-	{                                                                     \
-		component_register(&rc_##level);                         \
-	}                                                                     \
+#define RUMP_COMPONENT(level)                                                  \
+	static void rc_init_##level(void);                                     \
+	static struct rump_component rc_##level = {                            \
+	    level, rc_init_##level, __FILE__, NULL};                           \
+	__attribute__((constructor)) static void rc_ctor_##level(void)         \
+	{                                                                      \
+		component_register(&rc_##level);                               \
+	}                                                                      \
 	static void rc_init_##level(void)
 
 /*

@@ -16,17 +16,17 @@
  */
 #include "proc.h"
 
-#define CALLOUT_TICK 1000000ULL /* 1 ms */
+#define CALLOUT_TICK   1000000ULL /* 1 ms */
 #define CALLOUT_NWHEEL 512
-#define C_PENDING 0x01
-#define C_RUNNING 0x02
+#define C_PENDING      0x01
+#define C_RUNNING      0x02
 
 static kmutex_t callout_lock;
-static kcondvar_t callout_cv;	   /* the clock thread sleeps here */
+static kcondvar_t callout_cv;      /* the clock thread sleeps here */
 static kcondvar_t callout_done_cv; /* callout_halt waits here */
 static LIST_HEAD(, callout) wheel[CALLOUT_NWHEEL];
 static int callout_npending;
-static uint64_t callout_next;	  /* earliest pending deadline, or ~0 */
+static uint64_t callout_next; /* earliest pending deadline, or ~0 */
 static bool callout_exiting;
 static struct lwp *clock_lwp;
 static kmutex_t clock_start_lock;
@@ -41,8 +41,8 @@ clock_start(void)
 
 	mutex_enter(&clock_start_lock);
 	if (!clock_started) {
-		error = kthread_create(clock_thread, NULL, "clock",
-		    KTHREAD_MUSTJOIN, &clock_lwp);
+		error = kthread_create(
+		    clock_thread, NULL, "clock", KTHREAD_MUSTJOIN, &clock_lwp);
 		if (error)
 			panic("clock_start: cannot start the clock thread: %d",
 			    error);
@@ -77,8 +77,8 @@ callout_schedule_at(struct callout *c, uint64_t deadline)
 	}
 	c->c_deadline = deadline;
 	c->c_flags |= C_PENDING;
-	LIST_INSERT_HEAD(&wheel[tick_bucket(deadline / CALLOUT_TICK)], c,
-	    c_entry);
+	LIST_INSERT_HEAD(
+	    &wheel[tick_bucket(deadline / CALLOUT_TICK)], c, c_entry);
 	callout_npending++;
 	if (deadline < callout_next) {
 		callout_next = deadline;
@@ -156,7 +156,7 @@ callout_earliest(void)
 	if (callout_npending == 0)
 		return UINT64_MAX;
 	for (unsigned i = 0; i < CALLOUT_NWHEEL; i++)
-		LIST_FOREACH(c, &wheel[i], c_entry)
+		LIST_FOREACH (c, &wheel[i], c_entry)
 			if (c->c_deadline < best)
 				best = c->c_deadline;
 	return best;

@@ -10,7 +10,7 @@
 #include "proc.h"
 
 /* The end of the user half of the x86-64 address space. */
-#define USER_TOP 0x0000800000000000ULL
+#define USER_TOP    0x0000800000000000ULL
 #define USER_BOTTOM 4096ULL
 
 static inline bool
@@ -42,8 +42,8 @@ local_copyout(void *arg __unused, const void *kaddr, void *uaddr, size_t len)
 }
 
 static int
-local_copyinstr(void *arg __unused, const void *uaddr, char *kaddr,
-    size_t len, size_t *done)
+local_copyinstr(void *arg __unused, const void *uaddr, char *kaddr, size_t len,
+    size_t *done)
 {
 	const char *u = uaddr;
 	size_t i;
@@ -65,9 +65,9 @@ local_copyinstr(void *arg __unused, const void *uaddr, char *kaddr,
 }
 
 const struct vmspace_ops vmspace_local = {
-	.vo_copyin = local_copyin,
-	.vo_copyout = local_copyout,
-	.vo_copyinstr = local_copyinstr,
+    .vo_copyin = local_copyin,
+    .vo_copyout = local_copyout,
+    .vo_copyinstr = local_copyinstr,
 };
 
 int

@@ -13,12 +13,11 @@
 #include "syscall.h"
 
 #define FD_INITIAL 32
-#define IOV_MAX 1024
-#define SSIZE_MAX 0x7fffffffffffffffL
+#define IOV_MAX    1024
+#define SSIZE_MAX  0x7fffffffffffffffL
 
 int
-file_alloc(const struct fileops *ops, void *data, int flags,
-    struct file **fpp)
+file_alloc(const struct fileops *ops, void *data, int flags, struct file **fpp)
 {
 	struct file *fp;
 
@@ -73,8 +72,8 @@ fd_alloc_slots(struct filedesc *fdp, int n)
 		memcpy(files, fdp->fd_files,
 		    sizeof(*files) * (size_t)fdp->fd_nfiles);
 		memcpy(flags, fdp->fd_flags, (size_t)fdp->fd_nfiles);
-		kmem_free(fdp->fd_files,
-		    sizeof(*files) * (size_t)fdp->fd_nfiles);
+		kmem_free(
+		    fdp->fd_files, sizeof(*files) * (size_t)fdp->fd_nfiles);
 		kmem_free(fdp->fd_flags, (size_t)fdp->fd_nfiles);
 	}
 	fdp->fd_files = files;
@@ -139,7 +138,8 @@ fd_free(struct filedesc *fdp)
 	for (int i = 0; i < fdp->fd_nfiles; i++)
 		if (fdp->fd_files[i] != NULL)
 			(void)file_release(fdp->fd_files[i]);
-	kmem_free(fdp->fd_files, sizeof(struct file *) * (size_t)fdp->fd_nfiles);
+	kmem_free(
+	    fdp->fd_files, sizeof(struct file *) * (size_t)fdp->fd_nfiles);
 	kmem_free(fdp->fd_flags, (size_t)fdp->fd_nfiles);
 	mutex_destroy(&fdp->fd_lock);
 	kmem_free(fdp, sizeof(*fdp));
@@ -175,8 +175,8 @@ fd_install_at(struct filedesc *fdp, struct file *fp, int fd, int fdflags,
 }
 
 int
-fd_install(struct filedesc *fdp, struct file *fp, int minfd, int fdflags,
-    int *fdout)
+fd_install(
+    struct filedesc *fdp, struct file *fp, int minfd, int fdflags, int *fdout)
 {
 	int lim = fd_limit(), fd, error;
 	struct file *old;
@@ -259,9 +259,9 @@ console_write(struct file *fp __unused, struct uio *uio)
 }
 
 static const struct fileops console_fileops = {
-	.fo_read = console_read,
-	.fo_write = console_write,
-	.fo_type = DTYPE_CONSOLE,
+    .fo_read = console_read,
+    .fo_write = console_write,
+    .fo_type = DTYPE_CONSOLE,
 };
 
 int
@@ -335,8 +335,8 @@ int
 sys_write(struct lwp *l __unused, const void *v, register_t *retval)
 {
 	SYSCALL_ARGS(write);
-	struct iovec iov = {(void *)(uintptr_t)SCARG(uap, buf),
-	    SCARG(uap, count)};
+	struct iovec iov = {
+	    (void *)(uintptr_t)SCARG(uap, buf), SCARG(uap, count)};
 	struct uio uio = {&iov, 1, 0, SCARG(uap, count), UIO_WRITE, false};
 
 	if (SCARG(uap, count) > (size_t)SSIZE_MAX)
@@ -346,8 +346,8 @@ sys_write(struct lwp *l __unused, const void *v, register_t *retval)
 
 /* Copies in a caller's iovec array; *iovp is kmem of iovcnt entries. */
 static int
-iov_copyin(const struct iovec *uiov, int iovcnt, struct iovec **iovp,
-    size_t *residp)
+iov_copyin(
+    const struct iovec *uiov, int iovcnt, struct iovec **iovp, size_t *residp)
 {
 	struct iovec *iov;
 	size_t resid = 0;

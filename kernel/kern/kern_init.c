@@ -46,8 +46,8 @@ component_register(struct rump_component *rc)
 	do {
 		head = __atomic_load_n(&components, __ATOMIC_ACQUIRE);
 		rc->rc_next = head;
-	} while (!__atomic_compare_exchange_n(&components, &head, rc, false,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	} while (!__atomic_compare_exchange_n(
+	    &components, &head, rc, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
 void
@@ -78,7 +78,8 @@ boot_ncpu(void)
 	}
 	n = parse_size(buf);
 	if (n < 1 || n > 256) {
-		printf("rump_init: bad number of CPUs \"%s\" (1 to 256)\n", buf);
+		printf(
+		    "rump_init: bad number of CPUs \"%s\" (1 to 256)\n", buf);
 		return -1;
 	}
 	return (int)n;
@@ -91,7 +92,7 @@ rump_init(void)
 	char buf[8];
 
 	if (!__atomic_compare_exchange_n(&kern_state, &state, KERN_BOOTING,
-		false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	        false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		if (state != KERN_HALTED)
 			return 0;
 		printf("rump_init: the kernel was halted; booting again needs "
@@ -125,8 +126,8 @@ rump_init(void)
 	time_init();
 	proc_init();
 	mutex_init(&hostname_lock, MUTEX_DEFAULT);
-	if (rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, hostname,
-		sizeof(hostname)) != 0)
+	if (rumpuser_getparam(
+	        RUMPUSER_PARAM_HOSTNAME, hostname, sizeof(hostname)) != 0)
 		panic("rump_init: the platform gives no %s",
 		    RUMPUSER_PARAM_HOSTNAME);
 	aprint_verbose("rumpk %d.%d.%d: %d virtual CPUs, host name %s\n",
@@ -142,8 +143,8 @@ rump_init(void)
 		for (rc = components; rc != NULL; rc = rc->rc_next) {
 			if (rc->rc_level != level)
 				continue;
-			aprint_verbose("component %s at level %d\n",
-			    rc->rc_name, level);
+			aprint_verbose(
+			    "component %s at level %d\n", rc->rc_name, level);
 			rc->rc_init();
 		}
 	}
@@ -184,8 +185,8 @@ sys_reboot(struct lwp *l, const void *v, register_t *retval __unused)
 
 	if ((unsigned)SCARG(uap, magic1) != LINUX_REBOOT_MAGIC1 ||
 	    (magic2 != LINUX_REBOOT_MAGIC2 && magic2 != LINUX_REBOOT_MAGIC2A &&
-		magic2 != LINUX_REBOOT_MAGIC2B &&
-		magic2 != LINUX_REBOOT_MAGIC2C))
+	        magic2 != LINUX_REBOOT_MAGIC2B &&
+	        magic2 != LINUX_REBOOT_MAGIC2C))
 		return EINVAL;
 	cred = kauth_cred_get();
 	root = cred->cr_euid == 0;
@@ -201,7 +202,8 @@ sys_reboot(struct lwp *l, const void *v, register_t *retval __unused)
 		return 0;
 	case RB_POWER_OFF:
 	case RB_AUTOBOOT:
-		/* A rump kernel powers off or restarts with its host process. */
+		/* A rump kernel powers off or restarts with its host process.
+		 */
 		kern_halt();
 		sched_exit(l);
 		rumpuser_exit(0);

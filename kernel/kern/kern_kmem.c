@@ -16,9 +16,9 @@
  */
 #include "proc.h"
 
-static const uint16_t kmem_sizes[] = {16, 32, 48, 64, 96, 128, 192, 256,
-    384, 512, 768, 1024, 1536, 2048, 3072, 4096};
-#define KMEM_NCLASS ((int)nitems(kmem_sizes))
+static const uint16_t kmem_sizes[] = {16, 32, 48, 64, 96, 128, 192, 256, 384,
+    512, 768, 1024, 1536, 2048, 3072, 4096};
+#define KMEM_NCLASS  ((int)nitems(kmem_sizes))
 #define KMEM_MAXSIZE 4096
 #define KMEM_MAGSIZE 32
 
@@ -44,7 +44,7 @@ struct kmem_depot {
 static struct kmem_depot kmem_depots[16];
 
 static size_t kmem_host_bytes; /* [a] */
-static size_t kmem_max;	       /* 0: unlimited */
+static size_t kmem_max;        /* 0: unlimited */
 static struct kmem_reclaimer *kmem_reclaimers;
 static struct rumpuser_mtx *kmem_reclaim_mtx;
 
@@ -87,15 +87,15 @@ kmem_depot_drain(void *arg __unused)
 		for (; p != NULL; p = next) {
 			next = *(void **)p;
 			rumpuser_free(p, kmem_sizes[c]);
-			__atomic_sub_fetch(&kmem_host_bytes, kmem_sizes[c],
-			    __ATOMIC_RELAXED);
+			__atomic_sub_fetch(
+			    &kmem_host_bytes, kmem_sizes[c], __ATOMIC_RELAXED);
 			freed += kmem_sizes[c];
 		}
 	}
 	return freed;
 }
-static struct kmem_reclaimer kmem_depot_reclaimer = {kmem_depot_drain, NULL,
-    NULL};
+static struct kmem_reclaimer kmem_depot_reclaimer = {
+    kmem_depot_drain, NULL, NULL};
 
 /* Runs the reclaim hooks until `want` bytes were freed or none is left. */
 static void
@@ -117,16 +117,16 @@ kmem_host_alloc(size_t len, int flags)
 	void *p;
 
 	if (kmem_max != 0) {
-		size_t now = __atomic_add_fetch(&kmem_host_bytes, len,
-		    __ATOMIC_RELAXED);
+		size_t now =
+		    __atomic_add_fetch(&kmem_host_bytes, len, __ATOMIC_RELAXED);
 
 		if (now > kmem_max && (flags & KM_SLEEP)) {
 			kmem_reclaim(now - kmem_max);
 			now = atomic_load_relaxed(&kmem_host_bytes);
 		}
 		if (now > kmem_max) {
-			__atomic_sub_fetch(&kmem_host_bytes, len,
-			    __ATOMIC_RELAXED);
+			__atomic_sub_fetch(
+			    &kmem_host_bytes, len, __ATOMIC_RELAXED);
 			return NULL;
 		}
 	} else {
@@ -137,8 +137,8 @@ kmem_host_alloc(size_t len, int flags)
 		if (flags & KM_SLEEP) {
 			kmem_reclaim(len);
 			if (rumpuser_malloc(len, 16, &p) == 0) {
-				__atomic_add_fetch(&kmem_host_bytes, len,
-				    __ATOMIC_RELAXED);
+				__atomic_add_fetch(
+				    &kmem_host_bytes, len, __ATOMIC_RELAXED);
 				return p;
 			}
 		}
@@ -279,19 +279,21 @@ kmem_init(void)
 		int64_t lim = parse_size(buf);
 
 		if (lim <= 0)
-			printf("kmem: ignoring malformed RUMP_MEMLIMIT \"%s\"\n",
+			printf(
+			    "kmem: ignoring malformed RUMP_MEMLIMIT \"%s\"\n",
 			    buf);
 		else
 			kmem_max = (size_t)lim;
 		if (lim > 0 && lim < 1024 * 1024)
-			printf("kmem: warning: RUMP_MEMLIMIT %s is below 1 MiB\n",
+			printf(
+			    "kmem: warning: RUMP_MEMLIMIT %s is below 1 MiB\n",
 			    buf);
 	}
 	for (int i = 0; i < ncpu; i++) {
 		void *p;
 
-		if (rumpuser_malloc(sizeof(struct kmem_cpu), COHERENCY_UNIT,
-			&p) != 0)
+		if (rumpuser_malloc(
+		        sizeof(struct kmem_cpu), COHERENCY_UNIT, &p) != 0)
 			panic("kmem_init: no memory for CPU caches");
 		memset(p, 0, sizeof(struct kmem_cpu));
 		cpu_infos[i].ci_kmem = p;

@@ -17,11 +17,11 @@ bool lockdebug_enabled;
 
 #define LD_MAXCLASS 1024
 static struct {
-	struct rumpuser_mtx *ld_mtx;	/* guards everything below */
+	struct rumpuser_mtx *ld_mtx; /* guards everything below */
 	int ld_nclass;
-	uintptr_t ld_site[LD_MAXCLASS];	/* class n: initialised at site[n] */
+	uintptr_t ld_site[LD_MAXCLASS]; /* class n: initialised at site[n] */
 	uint8_t ld_order[LD_MAXCLASS][LD_MAXCLASS / 8]; /* a before b */
-} *ld;
+} * ld;
 
 void lockdebug_init(void);
 void
@@ -197,8 +197,8 @@ rw_enter(krwlock_t *rw, krw_t op)
 	if (__predict_false(lockdebug_enabled) && op == RW_WRITER &&
 	    rw_write_held(rw))
 		panic("rw_enter: locking against myself: rwlock %p", rw);
-	rumpuser_rw_enter(op == RW_WRITER ? RUMPUSER_RW_WRITER
-					  : RUMPUSER_RW_READER,
+	rumpuser_rw_enter(
+	    op == RW_WRITER ? RUMPUSER_RW_WRITER : RUMPUSER_RW_READER,
 	    rw->rw_hyp);
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(rw->rw_class);
@@ -207,9 +207,9 @@ rw_enter(krwlock_t *rw, krw_t op)
 bool
 rw_tryenter(krwlock_t *rw, krw_t op)
 {
-	if (rumpuser_rw_tryenter(op == RW_WRITER ? RUMPUSER_RW_WRITER
-						 : RUMPUSER_RW_READER,
-		rw->rw_hyp) != 0)
+	if (rumpuser_rw_tryenter(
+	        op == RW_WRITER ? RUMPUSER_RW_WRITER : RUMPUSER_RW_READER,
+	        rw->rw_hyp) != 0)
 		return false;
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(rw->rw_class);

@@ -114,7 +114,7 @@ kvprintf(struct prf_out *po, const char *fmt, va_list ap)
 			if (s == NULL)
 				s = "(null)";
 			len = (int)(prec >= 0 ? strnlen(s, (size_t)prec)
-					      : strlen(s));
+			                      : strlen(s));
 			if (!left)
 				prf_pad(po, ' ', width - len);
 			for (int i = 0; i < len; i++)
@@ -212,9 +212,10 @@ kvprintf(struct prf_out *po, const char *fmt, va_list ap)
 		/* A sign or 0x prefix goes before the zeros. */
 		if (zeros && nl > 0 &&
 		    (num[nl - 1] == '-' || num[nl - 1] == '+' ||
-			num[nl - 1] == ' '))
+		        num[nl - 1] == ' '))
 			prf_putc(po, num[--nl]);
-		if (zeros && nl > 1 && (num[nl - 2] == 'x' || num[nl - 2] == 'X')) {
+		if (zeros && nl > 1 &&
+		    (num[nl - 2] == 'x' || num[nl - 2] == 'X')) {
 			prf_putc(po, num[--nl]);
 			prf_putc(po, num[--nl]);
 		}

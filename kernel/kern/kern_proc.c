@@ -17,16 +17,16 @@ struct proc *proc1;
 kmutex_t proc_lock;
 
 #define PIDHASH_SIZE 256
-#define PID_MAX 4194304
+#define PID_MAX      4194304
 static LIST_HEAD(, proc) pidhash[PIDHASH_SIZE]; /* [P] */
-static pid_t pid_next = 2;			 /* [P] */
-static int nprocs;				 /* [P] */
+static pid_t pid_next = 2;                      /* [P] */
+static int nprocs;                              /* [P] */
 
 static void
 pid_insert(struct proc *p)
 {
-	LIST_INSERT_HEAD(&pidhash[(unsigned)p->p_pid % PIDHASH_SIZE], p,
-	    p_list);
+	LIST_INSERT_HEAD(
+	    &pidhash[(unsigned)p->p_pid % PIDHASH_SIZE], p, p_list);
 	nprocs++;
 }
 
@@ -38,7 +38,7 @@ proc_find(pid_t pid)
 	KASSERT(mutex_owned(&proc_lock));
 	if (pid < 0)
 		return NULL;
-	LIST_FOREACH(p, &pidhash[(unsigned)pid % PIDHASH_SIZE], p_list)
+	LIST_FOREACH (p, &pidhash[(unsigned)pid % PIDHASH_SIZE], p_list)
 		if (p->p_pid == pid)
 			return p;
 	return NULL;
@@ -70,22 +70,22 @@ proc_setup(struct proc *p, pid_t pid, const char *comm)
 }
 
 static const struct rlimit rlimit_default[RLIM_NLIMITS] = {
-	[RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
-	[RLIMIT_CORE] = {0, RLIM_INFINITY},
-	[RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_NPROC] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_NOFILE] = {1024, 4096},
-	[RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
-	[RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
-	[RLIMIT_SIGPENDING] = {1024, 1024},
-	[RLIMIT_MSGQUEUE] = {819200, 819200},
-	[RLIMIT_NICE] = {0, 0},
-	[RLIMIT_RTPRIO] = {0, 0},
-	[RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_CPU] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_FSIZE] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_DATA] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_STACK] = {8 << 20, RLIM_INFINITY},
+    [RLIMIT_CORE] = {0, RLIM_INFINITY},
+    [RLIMIT_RSS] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_NPROC] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_NOFILE] = {1024, 4096},
+    [RLIMIT_MEMLOCK] = {8 << 20, 8 << 20},
+    [RLIMIT_AS] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_LOCKS] = {RLIM_INFINITY, RLIM_INFINITY},
+    [RLIMIT_SIGPENDING] = {1024, 1024},
+    [RLIMIT_MSGQUEUE] = {819200, 819200},
+    [RLIMIT_NICE] = {0, 0},
+    [RLIMIT_RTPRIO] = {0, 0},
+    [RLIMIT_RTTIME] = {RLIM_INFINITY, RLIM_INFINITY},
 };
 
 /* Sets up proc0 and proc1.  Runs during boot on lwp0 of proc0. */
@@ -174,7 +174,7 @@ proc_exit(struct proc *p)
 	nprocs--;
 	/* Orphans go to pid 1. */
 	for (int i = 0; i < PIDHASH_SIZE; i++)
-		LIST_FOREACH(q, &pidhash[i], p_list)
+		LIST_FOREACH (q, &pidhash[i], p_list)
 			if (q->p_pptr == p)
 				q->p_pptr = proc1;
 	mutex_exit(&proc_lock);
@@ -272,13 +272,15 @@ lwproc_bind(struct lwp *l)
 		return;
 	if (l != NULL &&
 	    !__atomic_compare_exchange_n(&l->l_stat, &idle, LSONPROC, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		panic("rump_lwproc_switch: lwp %d.%d is running in another "
-		      "thread", l->l_proc->p_pid, l->l_lid);
+		      "thread",
+		    l->l_proc->p_pid, l->l_lid);
 	if (old != NULL) {
 		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, old);
 		if (old->l_flags & LW_IMPLICIT)
-			lwp_free(old); /* needs no CPU: see lwp_alloc_implicit */
+			lwp_free(
+			    old); /* needs no CPU: see lwp_alloc_implicit */
 		else
 			atomic_store_release(&old->l_stat, LSIDL);
 	}

@@ -210,14 +210,14 @@ change_regid(kauth_cred_t c, const unsigned *a)
 }
 
 /* Reads one field of the caller's credentials. */
-#define CRED_GETTER(name, field)                                              \
-	int sys_##name(struct lwp *l __unused, const void *v __unused,        \
-	    register_t *retval)                                               \
-	{                                                                     \
-		kauth_cred_t c = kauth_cred_get();                            \
-		*retval = c->field;                                           \
-		kauth_cred_free(c);                                           \
-		return 0;                                                     \
+#define CRED_GETTER(name, field)                                               \
+	int sys_##name(struct lwp *l __unused, const void *v __unused,         \
+	    register_t *retval)                                                \
+	{                                                                      \
+		kauth_cred_t c = kauth_cred_get();                             \
+		*retval = c->field;                                            \
+		kauth_cred_free(c);                                            \
+		return 0;                                                      \
 	}
 CRED_GETTER(getuid, cr_uid)
 CRED_GETTER(geteuid, cr_euid)
@@ -243,8 +243,7 @@ sys_setgid(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_setreuid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_setreuid(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(setreuid);
 	unsigned a[2] = {SCARG(uap, ruid), SCARG(uap, euid)};
@@ -253,8 +252,7 @@ sys_setreuid(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_setregid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_setregid(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(setregid);
 	unsigned a[2] = {SCARG(uap, rgid), SCARG(uap, egid)};
@@ -263,8 +261,8 @@ sys_setregid(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_setresuid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_setresuid(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(setresuid);
 	unsigned a[3] = {SCARG(uap, ruid), SCARG(uap, euid), SCARG(uap, suid)};
@@ -273,8 +271,8 @@ sys_setresuid(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_setresgid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_setresgid(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(setresgid);
 	unsigned a[3] = {SCARG(uap, rgid), SCARG(uap, egid), SCARG(uap, sgid)};
@@ -296,8 +294,8 @@ copyout_ids(unsigned r, unsigned e, unsigned s, unsigned *ur, unsigned *ue,
 }
 
 int
-sys_getresuid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_getresuid(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(getresuid);
 	kauth_cred_t c = kauth_cred_get();
@@ -309,8 +307,8 @@ sys_getresuid(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_getresgid(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_getresgid(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(getresgid);
 	kauth_cred_t c = kauth_cred_get();
@@ -360,8 +358,8 @@ change_groups(kauth_cred_t c, const unsigned *a)
  * longer list is EINVAL (Linux allows 65536).
  */
 int
-sys_setgroups(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_setgroups(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(setgroups);
 	unsigned a[1 + NGROUPS_KERN];

@@ -38,7 +38,8 @@ sched_init(int n)
 	error = rumpuser_malloc(sizeof(struct cpu_info) * (size_t)n,
 	    COHERENCY_UNIT, (void **)&cpu_infos);
 	if (error)
-		panic("sched_init: cannot allocate %d CPUs: error %d", n, error);
+		panic(
+		    "sched_init: cannot allocate %d CPUs: error %d", n, error);
 	memset(cpu_infos, 0, sizeof(struct cpu_info) * (size_t)n);
 	for (int i = 0; i < n; i++)
 		cpu_infos[i].ci_index = i;
@@ -103,7 +104,7 @@ cpu_release(struct cpu_info *ci)
 {
 	__atomic_store_n(&ci->ci_curlwp, NULL, __ATOMIC_SEQ_CST);
 	if (__predict_false(
-		__atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0)) {
+	        __atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0)) {
 		rumpuser_mutex_enter_nowrap(sched_mtx);
 		rumpuser_cv_signal(sched_cv);
 		rumpuser_mutex_exit(sched_mtx);

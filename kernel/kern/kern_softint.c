@@ -15,7 +15,7 @@
 
 #define SI_PENDING 0x01
 #define SI_RUNNING 0x02
-#define SI_DEAD 0x04
+#define SI_DEAD    0x04
 
 struct softint {
 	void (*si_fn)(void *);
@@ -32,7 +32,7 @@ static bool softint_exiting;
 static struct lwp **softint_lwps;
 static int softint_nthreads;
 static kmutex_t softint_start_lock; /* before softint_lock */
-static bool softint_started;	    /* [a] */
+static bool softint_started;        /* [a] */
 
 static void softint_thread(void *);
 
@@ -45,7 +45,7 @@ softint_start(void)
 
 		snprintf(name, sizeof(name), "softint%d", i);
 		if (kthread_create(softint_thread, NULL, name, KTHREAD_MUSTJOIN,
-			&softint_lwps[i]) != 0)
+		        &softint_lwps[i]) != 0)
 			panic("softint_start: cannot start %s", name);
 		softint_nthreads++;
 	}
@@ -136,8 +136,8 @@ softint_startup(void)
 	mutex_init(&softint_start_lock, MUTEX_DEFAULT);
 	cv_init(&softint_cv);
 	cv_init(&softint_done_cv);
-	softint_lwps = kmem_zalloc(sizeof(struct lwp *) * (size_t)ncpu,
-	    KM_SLEEP);
+	softint_lwps =
+	    kmem_zalloc(sizeof(struct lwp *) * (size_t)ncpu, KM_SLEEP);
 	if (softint_lwps == NULL)
 		panic("softint_startup: no memory");
 }
@@ -212,8 +212,8 @@ workqueue_create(struct workqueue **wqp, const char *name,
 	wq->wq_tail = &wq->wq_head;
 	wq->wq_fn = fn;
 	wq->wq_arg = arg;
-	error = kthread_create(workqueue_thread, wq, name, KTHREAD_MUSTJOIN,
-	    &wq->wq_lwp);
+	error = kthread_create(
+	    workqueue_thread, wq, name, KTHREAD_MUSTJOIN, &wq->wq_lwp);
 	if (error) {
 		cv_destroy(&wq->wq_done_cv);
 		cv_destroy(&wq->wq_cv);

@@ -45,16 +45,15 @@ sys_uname(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	strlcpy(u.nodename, hostname, sizeof(u.nodename));
 	mutex_exit(&hostname_lock);
 	strlcpy(u.release, "6.1.0-rumpk", sizeof(u.release));
-	snprintf(u.version, sizeof(u.version), "rumpk %d",
-	    RUMPK_VERSION);
+	snprintf(u.version, sizeof(u.version), "rumpk %d", RUMPK_VERSION);
 	strlcpy(u.machine, "x86_64", sizeof(u.machine));
 	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
 	return copyout(&u, SCARG(uap, buf), sizeof(u));
 }
 
 int
-sys_sethostname(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_sethostname(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(sethostname);
 	char buf[UTS_LEN];
@@ -83,8 +82,8 @@ sys_sethostname(struct lwp *l __unused, const void *v,
  * needs root; a soft limit may not exceed the hard one.
  */
 static int
-dorlimit(struct proc *p, int resource, const struct rlimit *nl,
-    struct rlimit *ol)
+dorlimit(
+    struct proc *p, int resource, const struct rlimit *nl, struct rlimit *ol)
 {
 	kauth_cred_t c;
 	int error = 0;
@@ -150,7 +149,8 @@ sys_prlimit64(struct lwp *l, const void *v, register_t *retval __unused)
 		error = dorlimit(p, SCARG(uap, resource),
 		    SCARG(uap, new_limit) ? &nl : NULL, &ol);
 	} else {
-		/* Another process: proc_lock keeps it from exiting meanwhile. */
+		/* Another process: proc_lock keeps it from exiting meanwhile.
+		 */
 		kauth_cred_t c = kauth_cred_get();
 		bool root = c->cr_euid == 0;
 
@@ -187,10 +187,12 @@ sys_getrandom(struct lwp *l __unused, const void *v, register_t *retval)
 	if (want == 0)
 		return 0;
 	if (want > 0x1ffffff)
-		want = 0x1ffffff; /* Linux returns at most 32 MiB - 1 per call */
+		want =
+		    0x1ffffff; /* Linux returns at most 32 MiB - 1 per call */
 	while (done < want) {
 		size_t n = MIN(want - done, sizeof(buf)), got = 0;
-		int hflags = (flags & GRND_NONBLOCK) ? RUMPUSER_RANDOM_NOWAIT : 0;
+		int hflags =
+		    (flags & GRND_NONBLOCK) ? RUMPUSER_RANDOM_NOWAIT : 0;
 
 		error = rumpuser_getrandom(buf, n, hflags, &got);
 		if (error == 0 && got > 0)
@@ -208,8 +210,8 @@ sys_getrandom(struct lwp *l __unused, const void *v, register_t *retval)
 }
 
 int
-sys_sched_yield(struct lwp *l __unused, const void *v __unused,
-    register_t *retval __unused)
+sys_sched_yield(
+    struct lwp *l __unused, const void *v __unused, register_t *retval __unused)
 {
 	return 0;
 }

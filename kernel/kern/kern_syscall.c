@@ -30,8 +30,8 @@ syscall_register(const struct sysent_init *si)
 }
 
 int
-syscall_dispatch(struct lwp *l, int num, const register_t *args,
-    register_t *retval)
+syscall_dispatch(
+    struct lwp *l, int num, const register_t *args, register_t *retval)
 {
 	if ((unsigned)num >= SYSENT_SIZE || sysent[num] == NULL)
 		return ENOSYS;

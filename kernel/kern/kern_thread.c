@@ -37,8 +37,8 @@ kthread_trampoline(void *arg)
 }
 
 int
-kthread_create(void (*fn)(void *), void *arg, const char *name, int flags,
-    struct lwp **lp)
+kthread_create(
+    void (*fn)(void *), void *arg, const char *name, int flags, struct lwp **lp)
 {
 	struct kthread_start *ks;
 	struct lwp *l;
@@ -52,7 +52,8 @@ kthread_create(void (*fn)(void *), void *arg, const char *name, int flags,
 		return error;
 	}
 	l->l_stat = LSONPROC;
-	*ks = (struct kthread_start){fn, arg, l, (flags & KTHREAD_MUSTJOIN) != 0};
+	*ks =
+	    (struct kthread_start){fn, arg, l, (flags & KTHREAD_MUSTJOIN) != 0};
 	error = rumpuser_thread_create(kthread_trampoline, ks, name,
 	    (flags & KTHREAD_MUSTJOIN) != 0, 0, -1, &cookie);
 	if (error) {

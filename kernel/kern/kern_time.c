@@ -8,7 +8,7 @@
  */
 #include "syscall.h"
 
-uint64_t boottime_ns;	  /* wall clock at boot */
+uint64_t boottime_ns;        /* wall clock at boot */
 static uint64_t bootmono_ns; /* monotonic clock at boot */
 
 #define NS 1000000000ULL
@@ -47,8 +47,8 @@ getnanotime(void)
 void
 kpause_ns(uint64_t ns)
 {
-	(void)rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, (int64_t)(ns / NS),
-	    (long)(ns % NS));
+	(void)rumpuser_clock_sleep(
+	    RUMPUSER_CLOCK_RELWALL, (int64_t)(ns / NS), (long)(ns % NS));
 }
 
 /* Sleeps until monotonic uptime `deadline`. */
@@ -57,8 +57,8 @@ kpause_until(uint64_t deadline)
 {
 	uint64_t abs = deadline + bootmono_ns;
 
-	(void)rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, (int64_t)(abs / NS),
-	    (long)(abs % NS));
+	(void)rumpuser_clock_sleep(
+	    RUMPUSER_CLOCK_ABSMONO, (int64_t)(abs / NS), (long)(abs % NS));
 }
 
 static void
@@ -101,16 +101,16 @@ clock_read(clockid_t id, uint64_t *ns)
 }
 
 int
-sys_gettimeofday(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_gettimeofday(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(gettimeofday);
 	int error = 0;
 
 	if (SCARG(uap, tv) != NULL) {
 		uint64_t ns = getnanotime();
-		struct timeval tv = {(time_t)(ns / NS),
-		    (suseconds_t)(ns % NS / 1000)};
+		struct timeval tv = {
+		    (time_t)(ns / NS), (suseconds_t)(ns % NS / 1000)};
 
 		error = copyout(&tv, SCARG(uap, tv), sizeof(tv));
 	}
@@ -123,8 +123,8 @@ sys_gettimeofday(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_clock_gettime(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_clock_gettime(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(clock_gettime);
 	struct timespec ts;
@@ -138,8 +138,8 @@ sys_clock_gettime(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_clock_getres(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_clock_getres(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(clock_getres);
 	struct timespec ts = {0, 1};
@@ -154,8 +154,8 @@ sys_clock_getres(struct lwp *l __unused, const void *v,
 }
 
 static int
-dosleep(clockid_t id, int flags, const struct timespec *ureq,
-    struct timespec *urem)
+dosleep(
+    clockid_t id, int flags, const struct timespec *ureq, struct timespec *urem)
 {
 	struct timespec req;
 	uint64_t ns, now;
@@ -179,8 +179,8 @@ dosleep(clockid_t id, int flags, const struct timespec *ureq,
 }
 
 int
-sys_nanosleep(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_nanosleep(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(nanosleep);
 
@@ -188,13 +188,13 @@ sys_nanosleep(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_clock_nanosleep(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_clock_nanosleep(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(clock_nanosleep);
 
 	if (SCARG(uap, flags) & ~TIMER_ABSTIME)
 		return EINVAL;
-	return dosleep(SCARG(uap, clockid), SCARG(uap, flags),
-	    SCARG(uap, req), SCARG(uap, rem));
+	return dosleep(SCARG(uap, clockid), SCARG(uap, flags), SCARG(uap, req),
+	    SCARG(uap, rem));
 }

@@ -24,10 +24,10 @@ struct file;
  * [a] atomic  [c] only the holder of this CPU
  */
 struct cpu_info {
-	struct lwp *ci_curlwp;	  /* [a] holder, NULL when free */
-	int ci_index;		  /* immutable */
+	struct lwp *ci_curlwp;    /* [a] holder, NULL when free */
+	int ci_index;             /* immutable */
 	struct kmem_cpu *ci_kmem; /* [c] per-CPU allocator caches */
-	uint64_t ci_nsyscalls;	  /* [c] statistics */
+	uint64_t ci_nsyscalls;    /* [c] statistics */
 } __cacheline_aligned;
 
 extern struct cpu_info *cpu_infos;
@@ -63,24 +63,24 @@ kauth_cred_t kauth_cred_get(void);
  * [I] immutable  [p] p_lock  [c] only the host thread bound to it
  */
 struct lwp {
-	struct proc *l_proc;	/* [I] */
-	struct cpu_info *l_cpu; /* [c] the CPU held, NULL when none */
-	lwpid_t l_lid;		/* [I] */
-	int l_flags;		/* [p] LW_* */
-	int l_stat;		/* [p] LS* */
-	int l_nheld;		/* [c] lockdebug: locks held */
-	int l_held[16];		/* [c] lockdebug: classes held, in order */
-	int l_cpuhint;		/* [c] index of the CPU last held */
-	void *l_private;	/* [c] for factions (e.g. the VFS) */
-	void *l_kthread;	/* [I] host thread of a kernel thread */
+	struct proc *l_proc;       /* [I] */
+	struct cpu_info *l_cpu;    /* [c] the CPU held, NULL when none */
+	lwpid_t l_lid;             /* [I] */
+	int l_flags;               /* [p] LW_* */
+	int l_stat;                /* [p] LS* */
+	int l_nheld;               /* [c] lockdebug: locks held */
+	int l_held[16];            /* [c] lockdebug: classes held, in order */
+	int l_cpuhint;             /* [c] index of the CPU last held */
+	void *l_private;           /* [c] for factions (e.g. the VFS) */
+	void *l_kthread;           /* [I] host thread of a kernel thread */
 	LIST_ENTRY(lwp) l_sibling; /* [p] */
 };
 #define LW_IMPLICIT 0x01 /* implicit context of a thread with no lwp */
-#define LW_SYSTEM 0x02	 /* kernel thread */
-#define LW_WEXIT 0x04	 /* being torn down */
-#define LSIDL 1
-#define LSONPROC 2
-#define LSZOMB 3
+#define LW_SYSTEM   0x02 /* kernel thread */
+#define LW_WEXIT    0x04 /* being torn down */
+#define LSIDL       1
+#define LSONPROC    2
+#define LSZOMB      3
 
 /*
  * Address-space operations of a process: how the kernel reads and writes
@@ -89,8 +89,10 @@ struct lwp {
  */
 struct vmspace_ops {
 	int (*vo_copyin)(void *arg, const void *uaddr, void *kaddr, size_t len);
-	int (*vo_copyout)(void *arg, const void *kaddr, void *uaddr, size_t len);
-	/* Copies a string of at most len bytes with its NUL; *done counts it. */
+	int (*vo_copyout)(
+	    void *arg, const void *kaddr, void *uaddr, size_t len);
+	/* Copies a string of at most len bytes with its NUL; *done counts it.
+	 */
 	int (*vo_copyinstr)(void *arg, const void *uaddr, char *kaddr,
 	    size_t len, size_t *done);
 };
@@ -101,26 +103,26 @@ extern const struct vmspace_ops vmspace_local;
  * [I] immutable  [p] p_lock  [P] proc_lock  [a] atomic
  */
 struct proc {
-	pid_t p_pid;			/* [I] */
-	struct proc *p_pptr;		/* [P] parent */
+	pid_t p_pid;         /* [I] */
+	struct proc *p_pptr; /* [P] parent */
 	kmutex_t p_lock;
-	kauth_cred_t p_cred;		/* [p] */
-	struct filedesc *p_fd;		/* [p] descriptor table */
-	void *p_cwdi;			/* [p] cwd/root, owned by the VFS */
-	mode_t p_umask;			/* [p] */
+	kauth_cred_t p_cred;   /* [p] */
+	struct filedesc *p_fd; /* [p] descriptor table */
+	void *p_cwdi;          /* [p] cwd/root, owned by the VFS */
+	mode_t p_umask;        /* [p] */
 	struct rlimit p_rlimit[RLIM_NLIMITS]; /* [p] */
-	LIST_HEAD(, lwp) p_lwps;	/* [p] */
-	int p_nlwps;			/* [p] */
-	lwpid_t p_nextlid;		/* [p] */
-	int p_flags;			/* [p] P_* */
-	uint64_t p_sigpend;		/* [p] pending signals (bit n-1) */
-	char p_comm[16];		/* [p] */
+	LIST_HEAD(, lwp) p_lwps;              /* [p] */
+	int p_nlwps;                          /* [p] */
+	lwpid_t p_nextlid;                    /* [p] */
+	int p_flags;                          /* [p] P_* */
+	uint64_t p_sigpend;                /* [p] pending signals (bit n-1) */
+	char p_comm[16];                   /* [p] */
 	const struct vmspace_ops *p_vmops; /* [I] */
-	void *p_vmarg;			/* [I] */
-	LIST_ENTRY(proc) p_list;	/* [P] all processes */
+	void *p_vmarg;                     /* [I] */
+	LIST_ENTRY(proc) p_list;           /* [P] all processes */
 };
 #define P_SYSTEM 0x01 /* the kernel process, pid 0 */
-#define P_WEXIT 0x02  /* exiting */
+#define P_WEXIT  0x02 /* exiting */
 
 extern struct proc proc0;  /* the kernel itself */
 extern struct proc *proc1; /* "rumplocal": implicit callers */
@@ -132,8 +134,8 @@ curlwp_get(void)
 {
 	return rumpuser_curlwp();
 }
-#define curlwp curlwp_get()
-#define curproc (curlwp->l_proc)
+#define curlwp   curlwp_get()
+#define curproc  (curlwp->l_proc)
 #define curcpu() (curlwp->l_cpu)
 
 /* Scheduling (kern_sched.c). */
@@ -159,42 +161,42 @@ struct fileops {
 	int (*fo_close)(struct file *fp);
 	int fo_type; /* DTYPE_* */
 };
-#define DTYPE_VNODE 1
-#define DTYPE_PIPE 2
-#define DTYPE_SOCKET 3
+#define DTYPE_VNODE   1
+#define DTYPE_PIPE    2
+#define DTYPE_SOCKET  3
 #define DTYPE_CONSOLE 4
 /*
  * An open file, shared by every descriptor that refers to it.
  * [a] atomic  [f] f_lock  [I] immutable
  */
 struct file {
-	unsigned f_count;		/* [a] references */
-	int f_flag;			/* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK */
-	const struct fileops *f_ops;	/* [I] */
-	void *f_data;			/* [I] */
-	off_t f_offset;			/* [f] */
+	unsigned f_count; /* [a] references */
+	int f_flag;       /* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK */
+	const struct fileops *f_ops; /* [I] */
+	void *f_data;                /* [I] */
+	off_t f_offset;              /* [f] */
 	kmutex_t f_lock;
 };
-int file_alloc(const struct fileops *ops, void *data, int flags,
-    struct file **fpp);
+int file_alloc(
+    const struct fileops *ops, void *data, int flags, struct file **fpp);
 void file_hold(struct file *fp);
 int file_release(struct file *fp);
 
 /* [l] fd_lock */
 struct filedesc {
-	unsigned fd_refcnt;	 /* [a] processes sharing the table */
+	unsigned fd_refcnt; /* [a] processes sharing the table */
 	kmutex_t fd_lock;
-	int fd_nfiles;		 /* [l] slots allocated */
-	struct file **fd_files;	 /* [l] */
-	uint8_t *fd_flags;	 /* [l] FD_CLOEXEC per slot */
+	int fd_nfiles;          /* [l] slots allocated */
+	struct file **fd_files; /* [l] */
+	uint8_t *fd_flags;      /* [l] FD_CLOEXEC per slot */
 };
 struct filedesc *fd_create(void);
 int fd_copy(struct filedesc *src, struct filedesc **dstp);
 void fd_share(struct filedesc *fdp);
 void fd_free(struct filedesc *fdp);
 /* Installs fp at the lowest free slot >= minfd; takes a reference to fp. */
-int fd_install(struct filedesc *fdp, struct file *fp, int minfd,
-    int fdflags, int *fdout);
+int fd_install(
+    struct filedesc *fdp, struct file *fp, int minfd, int fdflags, int *fdout);
 /* Looks up fd and returns its file held; release with file_release. */
 int fd_getfile(int fd, struct file **fpp);
 int fd_close(int fd);

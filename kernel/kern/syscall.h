@@ -13,10 +13,10 @@
 
 #include "proc.h"
 
-#define syscallarg(t)                                                         \
-	union {                                                               \
-		register_t pad;                                               \
-		t datum;                                                      \
+#define syscallarg(t)                                                          \
+	union {                                                                \
+		register_t pad;                                                \
+		t datum;                                                       \
 	}
 #define SCARG(uap, name) ((uap)->name.datum)
 /* Declares uap, the typed view of a handler's argument slots. */
@@ -35,7 +35,7 @@ void syscall_register(const struct sysent_init *si);
 /* Runs system call num for the calling host thread; returns an errno. */
 int syscall_local(int num, const register_t *args, register_t *retval);
 /* The same for a thread already holding a CPU (sysproxy). */
-int syscall_dispatch(struct lwp *l, int num, const register_t *args,
-    register_t *retval);
+int syscall_dispatch(
+    struct lwp *l, int num, const register_t *args, register_t *retval);
 
 #endif /* KERNEL_KERN_SYSCALL_H */

@@ -337,8 +337,8 @@ rumpuser_clock_sleep(int enum_rumpclock, int64_t sec, long nsec)
 
 	nlocks = rumpuser__unschedule();
 	/* clock_nanosleep() returns the error; the remainder is in ts. */
-	while ((rv = clock_nanosleep(CLOCK_MONOTONIC, flags, &ts, &ts)) ==
-	    EINTR)
+	while (
+	    (rv = clock_nanosleep(CLOCK_MONOTONIC, flags, &ts, &ts)) == EINTR)
 		continue;
 	rumpuser__reschedule(nlocks);
 	return rumpuser__errtrans(rv);
@@ -379,8 +379,8 @@ rumpuser_free(void *mem, size_t len)
  * than asked and unmapping the unaligned head and the tail.
  */
 RUMPUSER_EXPORT int
-rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
-    void **memp)
+rumpuser_anonmmap(
+    void *prefaddr, size_t size, int alignbit, int exec, void **memp)
 {
 	size_t pagesz = (size_t)sysconf(_SC_PAGESIZE);
 	size_t align, maplen, head, tail;
@@ -396,8 +396,8 @@ rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
 	if (size == 0)
 		return EINVAL;
 	if (align <= pagesz) {
-		mem = mmap(prefaddr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS,
-		    -1, 0);
+		mem = mmap(
+		    prefaddr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mem == MAP_FAILED)
 			return rumpuser__errtrans(errno);
 		*memp = mem;

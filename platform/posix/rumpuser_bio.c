@@ -24,9 +24,9 @@
 
 #include "rumpuser_int.h"
 
-#define BIO_QLEN 128
+#define BIO_QLEN            128
 #define BIO_THREADS_DEFAULT 4
-#define BIO_THREADS_MAX 64
+#define BIO_THREADS_MAX     64
 
 struct bio_req {
 	int br_fd;
@@ -45,15 +45,15 @@ struct bio_req {
  */
 static struct {
 	pthread_mutex_t bq_mtx;
-	pthread_cond_t bq_nonempty; /* pool threads wait here */
-	pthread_cond_t bq_nonfull;  /* callers wait here */
-	unsigned bq_head;           /* [bq_mtx] oldest request */
-	unsigned bq_count;          /* [bq_mtx] requests queued */
+	pthread_cond_t bq_nonempty;       /* pool threads wait here */
+	pthread_cond_t bq_nonfull;        /* callers wait here */
+	unsigned bq_head;                 /* [bq_mtx] oldest request */
+	unsigned bq_count;                /* [bq_mtx] requests queued */
 	struct bio_req bq_ring[BIO_QLEN]; /* [bq_mtx] */
 } bioq = {
-	.bq_mtx = PTHREAD_MUTEX_INITIALIZER,
-	.bq_nonempty = PTHREAD_COND_INITIALIZER,
-	.bq_nonfull = PTHREAD_COND_INITIALIZER,
+    .bq_mtx = PTHREAD_MUTEX_INITIALIZER,
+    .bq_nonempty = PTHREAD_COND_INITIALIZER,
+    .bq_nonfull = PTHREAD_COND_INITIALIZER,
 };
 
 static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
@@ -74,7 +74,7 @@ bio_transfer(const struct bio_req *r, size_t *donep, int *errorp)
 
 	if ((r->br_op & (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE)) == 0 ||
 	    (r->br_op & (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE)) ==
-		(RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE) ||
+	        (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE) ||
 	    r->br_off < 0) {
 		error = EINVAL;
 		goto out;
@@ -120,8 +120,10 @@ bio_thread(void *arg)
 	error = rumpuser__hyp.hyp_lwproc_newlwp(0);
 	rumpuser__hyp.hyp_unschedule();
 	if (error != 0)
-		fprintf(stderr, "rumpuser_bio: no lwp for the I/O thread "
-		    "(error %d)\n", error);
+		fprintf(stderr,
+		    "rumpuser_bio: no lwp for the I/O thread "
+		    "(error %d)\n",
+		    error);
 
 	for (;;) {
 		pthread_mutex_lock(&bioq.bq_mtx);
@@ -165,9 +167,10 @@ bio_start(void)
 		n = strtol(env, &end, 10);
 		if (end == env || *end != '\0' || n < 1 ||
 		    n > BIO_THREADS_MAX) {
-			fprintf(stderr, "rumpuser: RUMPUSER_BIO_THREADS=\"%s\": "
-			    "want 1..%d, using %d\n", env, BIO_THREADS_MAX,
-			    BIO_THREADS_DEFAULT);
+			fprintf(stderr,
+			    "rumpuser: RUMPUSER_BIO_THREADS=\"%s\": "
+			    "want 1..%d, using %d\n",
+			    env, BIO_THREADS_MAX, BIO_THREADS_DEFAULT);
 			n = BIO_THREADS_DEFAULT;
 		}
 	}
@@ -179,7 +182,8 @@ bio_start(void)
 		pthread_attr_destroy(&attr);
 	}
 	if (started == 0) {
-		fprintf(stderr, "rumpuser_bio: no I/O threads, doing I/O "
+		fprintf(stderr,
+		    "rumpuser_bio: no I/O threads, doing I/O "
 		    "synchronously\n");
 		bio_synchronous = true;
 	}
@@ -190,13 +194,13 @@ rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
     rump_biodone_fn biodone, void *donearg)
 {
 	struct bio_req r = {
-		.br_fd = fd,
-		.br_op = op,
-		.br_data = data,
-		.br_dlen = dlen,
-		.br_off = off,
-		.br_done = biodone,
-		.br_donearg = donearg,
+	    .br_fd = fd,
+	    .br_op = op,
+	    .br_data = data,
+	    .br_dlen = dlen,
+	    .br_off = off,
+	    .br_done = biodone,
+	    .br_donearg = donearg,
 	};
 	size_t done;
 	int nlocks = 0, error;

@@ -25,8 +25,7 @@ static enum { DMN_IDLE, DMN_BEGUN, DMN_DONE } dmn_state = DMN_IDLE;
 static int dmn_pipe = -1; /* [BEGUN] child's end, to report on */
 
 /* The parent: wait for the child's word and exit with it. */
-static void __attribute__((noreturn))
-dmn_parent(int rfd)
+static void __attribute__((noreturn)) dmn_parent(int rfd)
 {
 	int status;
 	ssize_t n;

@@ -22,13 +22,13 @@
 _Static_assert(sizeof(struct rumpuser_iovec) == sizeof(struct iovec),
     "rumpuser_iovec differs from struct iovec");
 _Static_assert(offsetof(struct rumpuser_iovec, iov_base) ==
-	offsetof(struct iovec, iov_base) &&
-	offsetof(struct rumpuser_iovec, iov_len) ==
-	offsetof(struct iovec, iov_len),
+            offsetof(struct iovec, iov_base) &&
+        offsetof(struct rumpuser_iovec, iov_len) ==
+            offsetof(struct iovec, iov_len),
     "rumpuser_iovec differs from struct iovec");
 
-#define OPEN_KNOWN                                                            \
-	(RUMPUSER_OPEN_ACCMODE | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL |  \
+#define OPEN_KNOWN                                                             \
+	(RUMPUSER_OPEN_ACCMODE | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL |   \
 	    RUMPUSER_OPEN_BIO)
 
 /*
@@ -170,10 +170,10 @@ iov_rw(int fd, const struct rumpuser_iovec *riov, size_t iovlen, int64_t off,
 	do {
 		if (off == RUMPUSER_IOV_NOSEEK)
 			n = write ? writev(fd, iov, (int)iovlen)
-				  : readv(fd, iov, (int)iovlen);
+			          : readv(fd, iov, (int)iovlen);
 		else
 			n = write ? pwritev(fd, iov, (int)iovlen, (off_t)off)
-				  : preadv(fd, iov, (int)iovlen, (off_t)off);
+			          : preadv(fd, iov, (int)iovlen, (off_t)off);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		error = errno;
@@ -185,8 +185,8 @@ iov_rw(int fd, const struct rumpuser_iovec *riov, size_t iovlen, int64_t off,
 }
 
 RUMPUSER_EXPORT int
-rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen,
-    int64_t off, size_t *retv)
+rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen, int64_t off,
+    size_t *retv)
 {
 	return iov_rw(fd, iov, iovlen, off, retv, false);
 }
@@ -211,8 +211,9 @@ rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len)
 
 	(void)start;
 	(void)len;
-	if (flags & ~(RUMPUSER_SYNCFD_BOTH | RUMPUSER_SYNCFD_BARRIER |
-	    RUMPUSER_SYNCFD_SYNC))
+	if (flags &
+	    ~(RUMPUSER_SYNCFD_BOTH | RUMPUSER_SYNCFD_BARRIER |
+	        RUMPUSER_SYNCFD_SYNC))
 		return EINVAL;
 	if ((flags & RUMPUSER_SYNCFD_WRITE) == 0)
 		return 0;

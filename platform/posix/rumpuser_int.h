@@ -66,11 +66,11 @@ rumpuser__reschedule(int nlocks)
 }
 
 /* Runs the statement op without a virtual CPU (op must not need errno). */
-#define KLOCK_WRAP(op)                                                        \
-	do {                                                                  \
-		int klock_nlocks_ = rumpuser__unschedule();                   \
-		op;                                                           \
-		rumpuser__reschedule(klock_nlocks_);                          \
+#define KLOCK_WRAP(op)                                                         \
+	do {                                                                   \
+		int klock_nlocks_ = rumpuser__unschedule();                    \
+		op;                                                            \
+		rumpuser__reschedule(klock_nlocks_);                           \
 	} while (0)
 
 #endif /* PLATFORM_POSIX_RUMPUSER_INT_H */

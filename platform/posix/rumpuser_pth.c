@@ -142,8 +142,10 @@ rumpuser_thread_join(void *cookie)
  * initial-exec TLS variable: one load, no lock, no pthread_getspecific().
  */
 
-static __thread struct lwp *curlwp_tls __attribute__((tls_model("initial-exec")));
-static __thread int curlwp_exit_hooked __attribute__((tls_model("initial-exec")));
+static __thread struct lwp *curlwp_tls
+    __attribute__((tls_model("initial-exec")));
+static __thread int curlwp_exit_hooked
+    __attribute__((tls_model("initial-exec")));
 static pthread_key_t curlwp_exit_key;
 static pthread_once_t curlwp_exit_once = PTHREAD_ONCE_INIT;
 
@@ -179,9 +181,10 @@ rumpuser_curlwpop(int enum_rumplwpop, struct lwp *l)
 		break; /* we keep no list of lwps */
 	case RUMPUSER_LWP_SET:
 		if (curlwp_tls != NULL) {
-			fprintf(stderr, "rumpuser_curlwpop: SET %p: thread "
-			    "already bound to %p\n", (void *)l,
-			    (void *)curlwp_tls);
+			fprintf(stderr,
+			    "rumpuser_curlwpop: SET %p: thread "
+			    "already bound to %p\n",
+			    (void *)l, (void *)curlwp_tls);
 			abort();
 		}
 		curlwp_tls = l;
@@ -193,15 +196,17 @@ rumpuser_curlwpop(int enum_rumplwpop, struct lwp *l)
 		break;
 	case RUMPUSER_LWP_CLEAR:
 		if (curlwp_tls != l) {
-			fprintf(stderr, "rumpuser_curlwpop: CLEAR %p: thread "
-			    "bound to %p\n", (void *)l, (void *)curlwp_tls);
+			fprintf(stderr,
+			    "rumpuser_curlwpop: CLEAR %p: thread "
+			    "bound to %p\n",
+			    (void *)l, (void *)curlwp_tls);
 			abort();
 		}
 		curlwp_tls = NULL;
 		break;
 	default:
-		fprintf(stderr, "rumpuser_curlwpop: bad op %d\n",
-		    enum_rumplwpop);
+		fprintf(
+		    stderr, "rumpuser_curlwpop: bad op %d\n", enum_rumplwpop);
 		abort();
 	}
 }
@@ -235,8 +240,7 @@ rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 {
 	struct rumpuser_mtx *mtx = xmalloc(sizeof(*mtx), "mutex_init");
 
-	rumpuser__check(pthread_mutex_init(&mtx->m_mtx, NULL),
-	    "mutex_init");
+	rumpuser__check(pthread_mutex_init(&mtx->m_mtx, NULL), "mutex_init");
 	mtx->m_owner = NULL;
 	mtx->m_flags = flags;
 	*mtxp = mtx;
@@ -312,8 +316,9 @@ rumpuser_mutex_owner(struct rumpuser_mtx *mtx, struct lwp **lp)
  * tryupgrade (sole reader -> writer), downgrade (writer -> sole reader).
  * Writers are preferred: while one waits, no new reader gets in, so a
  * stream of readers cannot starve it (and a reader must not enter again
- * while it holds the lock: with a writer waiting, that deadlocks).  rw_mtx is held only for a few
- * instructions and is taken without releasing the virtual CPU.
+ * while it holds the lock: with a writer waiting, that deadlocks).  rw_mtx is
+ * held only for a few instructions and is taken without releasing the virtual
+ * CPU.
  */
 
 struct rumpuser_rw {
@@ -520,8 +525,8 @@ rumpuser_cv_init(struct rumpuser_cv **cvp)
 	pthread_condattr_t attr;
 
 	rumpuser__check(pthread_condattr_init(&attr), "cv_init");
-	rumpuser__check(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC),
-	    "cv_init");
+	rumpuser__check(
+	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC), "cv_init");
 	rumpuser__check(pthread_cond_init(&cv->c_cv, &attr), "cv_init");
 	pthread_condattr_destroy(&attr);
 	cv->c_nwaiters = 0;
@@ -593,8 +598,8 @@ rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx)
  * long that the deadline overflows is clamped to a very long one.
  */
 RUMPUSER_EXPORT int
-rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
-    int64_t sec, int64_t nsec)
+rumpuser_cv_timedwait(
+    struct rumpuser_cv *cv, struct rumpuser_mtx *mtx, int64_t sec, int64_t nsec)
 {
 	const int64_t max_sec = INT64_MAX / 4;
 	struct timespec deadline;

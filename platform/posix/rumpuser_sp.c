@@ -31,8 +31,7 @@ rumpuser_sp_copyin(void *arg, const void *raddr, void *laddr, size_t len)
 }
 
 RUMPUSER_EXPORT int
-rumpuser_sp_copyinstr(void *arg, const void *raddr, void *laddr,
-    size_t *lenp)
+rumpuser_sp_copyinstr(void *arg, const void *raddr, void *laddr, size_t *lenp)
 {
 	(void)arg;
 	(void)raddr;
@@ -52,8 +51,7 @@ rumpuser_sp_copyout(void *arg, const void *laddr, void *raddr, size_t len)
 }
 
 RUMPUSER_EXPORT int
-rumpuser_sp_copyoutstr(void *arg, const void *laddr, void *raddr,
-    size_t *lenp)
+rumpuser_sp_copyoutstr(void *arg, const void *laddr, void *raddr, size_t *lenp)
 {
 	(void)arg;
 	(void)laddr;

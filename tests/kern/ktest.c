@@ -31,8 +31,8 @@ co_fire(void *arg)
 }
 
 RUMP_API int
-rump_ktest_callouts(int n, const uint32_t *delay_us, int *order,
-    int64_t *late_ns)
+rump_ktest_callouts(
+    int n, const uint32_t *delay_us, int *order, int64_t *late_ns)
 {
 	struct lwp *l = sched_enter();
 	struct co_rec *recs;
@@ -54,7 +54,10 @@ rump_ktest_callouts(int n, const uint32_t *delay_us, int *order,
 		struct co_rec *r = &recs[i];
 
 		*r = (struct co_rec){.deadline = base + delay_us[i] * 1000ULL,
-		    .id = i, .order = order, .n = &fired, .late = late_ns,
+		    .id = i,
+		    .order = order,
+		    .n = &fired,
+		    .late = late_ns,
 		    .lock = &lock};
 		callout_init(&r->c, co_fire, r);
 		callout_schedule_at(&r->c, r->deadline);
@@ -132,8 +135,8 @@ rump_ktest_kthreads(int nthreads, int *count)
 	cv_init(&c.cv);
 	c.count = 0;
 	for (int i = 0; i < nthreads && error == 0; i++) {
-		error = kthread_create(kt_bump, &c, "ktest", KTHREAD_MUSTJOIN,
-		    &t[i]);
+		error = kthread_create(
+		    kt_bump, &c, "ktest", KTHREAD_MUSTJOIN, &t[i]);
 		if (error == 0)
 			started++;
 	}

@@ -7,8 +7,8 @@
 
 /* Schedules n callouts delay_us[i] from now; order[] gets ids in firing
  * order, late_ns[i] how long after its deadline callout i ran. */
-int rump_ktest_callouts(int n, const uint32_t *delay_us, int *order,
-    int64_t *late_ns);
+int rump_ktest_callouts(
+    int n, const uint32_t *delay_us, int *order, int64_t *late_ns);
 int rump_ktest_cv_timedwait(uint64_t ns, uint64_t *elapsed_ns);
 int rump_ktest_kthreads(int nthreads, int *count);
 int rump_ktest_softint_workqueue(int *soft_count, int *work_count);

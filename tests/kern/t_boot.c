@@ -34,7 +34,8 @@ T_CASE(boot_halt_50, "boot and halt in 50 fresh processes")
 	}
 }
 
-T_CASE(poweroff_exits, "reboot(RB_POWER_OFF) ends the host process with status 0")
+T_CASE(
+    poweroff_exits, "reboot(RB_POWER_OFF) ends the host process with status 0")
 {
 	pid_t pid = fork();
 	int status;
@@ -51,7 +52,8 @@ T_CASE(poweroff_exits, "reboot(RB_POWER_OFF) ends the host process with status 0
 	T_EQ(WEXITSTATUS(status), 0);
 }
 
-T_CASE(version_mismatch, "rumpuser_init with a wrong version fails with a message")
+T_CASE(
+    version_mismatch, "rumpuser_init with a wrong version fails with a message")
 {
 	struct rumpuser_hyperup hyp;
 	int p[2], error;
@@ -92,6 +94,7 @@ T_CASE(verbose_boot, "RUMP_VERBOSE=1 prints the boot messages")
 	ssize_t n = read(p[0], msg, sizeof(msg) - 1);
 	T_ASSERT(n > 0);
 	msg[n] = '\0';
-	if (strstr(msg, "3 virtual CPUs") == NULL || strstr(msg, "halted") == NULL)
+	if (strstr(msg, "3 virtual CPUs") == NULL ||
+	    strstr(msg, "halted") == NULL)
 		T_FAIL("boot messages: %s", msg);
 }

@@ -15,8 +15,8 @@
 
 T_CASE(callout_order, "callouts fire in deadline order and never early")
 {
-	uint32_t delay[8] = {40000, 10000, 30000, 5000, 20000, 15000, 1000,
-	    25000};
+	uint32_t delay[8] = {
+	    40000, 10000, 30000, 5000, 20000, 15000, 1000, 25000};
 	int order[8];
 	int64_t late[8];
 
@@ -33,7 +33,8 @@ T_CASE(callout_order, "callouts fire in deadline order and never early")
 	}
 }
 
-T_CASE(callout_same_tick, "many callouts in one tick and past deadlines all fire")
+T_CASE(
+    callout_same_tick, "many callouts in one tick and past deadlines all fire")
 {
 	uint32_t delay[64];
 	int order[64];
@@ -77,7 +78,8 @@ T_CASE(softint_workqueue, "softints and workqueue items run")
 	T_EQ(work, 8 * 1000);
 }
 
-T_CASE(memlimit_enomem, "RUMP_MEMLIMIT=4m: allocations fail cleanly at the limit")
+T_CASE(
+    memlimit_enomem, "RUMP_MEMLIMIT=4m: allocations fail cleanly at the limit")
 {
 	size_t got, limit;
 	int error;
@@ -100,7 +102,8 @@ T_CASE(memlimit_enomem, "RUMP_MEMLIMIT=4m: allocations fail cleanly at the limit
 	T_EQ(rump_sys_getpid(), 1);
 }
 
-T_CASE(memlimit_malformed, "a malformed RUMP_MEMLIMIT is ignored with a message")
+T_CASE(
+    memlimit_malformed, "a malformed RUMP_MEMLIMIT is ignored with a message")
 {
 	size_t got, limit;
 

@@ -244,7 +244,8 @@ rfork_and_exit(void *arg)
 	return NULL; /* exits with the lwp bound */
 }
 
-T_CASE(thread_exit_unbinds, "an exiting thread's lwp can be taken by another thread")
+T_CASE(thread_exit_unbinds,
+    "an exiting thread's lwp can be taken by another thread")
 {
 	struct lwp *l = NULL;
 	pthread_t t;

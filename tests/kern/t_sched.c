@@ -13,7 +13,7 @@
 #include "harness.h"
 
 #define NTHREADS 16
-#define NCALLS 100000
+#define NCALLS   100000
 
 struct worker {
 	int w_index;
@@ -108,7 +108,8 @@ sleeper(void *arg)
 	return NULL;
 }
 
-T_CASE(sleep_releases_cpu, "a thread sleeping in the kernel does not hold its CPU")
+T_CASE(
+    sleep_releases_cpu, "a thread sleeping in the kernel does not hold its CPU")
 {
 	pthread_t t;
 	uint64_t t0;

@@ -139,7 +139,8 @@ T_CASE(umask, "umask returns the old mask and keeps permission bits only")
 	T_EQ(rump_sys_umask(0), 0777);
 }
 
-T_CASE(uname_hostname, "uname names the platform's host name; sethostname is root's")
+T_CASE(uname_hostname,
+    "uname names the platform's host name; sethostname is root's")
 {
 	struct utsname u;
 	char want[80];
@@ -195,13 +196,13 @@ T_CASE(sleeps, "nanosleep and clock_nanosleep sleep at least as long as asked")
 		now.tv_nsec -= 1000000000;
 	}
 	t0 = t_now_ns();
-	T_OK(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now,
-	    NULL));
+	T_OK(rump_sys_clock_nanosleep(
+	    CLOCK_MONOTONIC, TIMER_ABSTIME, &now, NULL));
 	T_ASSERT(t_now_ns() - t0 >= 15 * 1000 * 1000);
 	req.tv_nsec = 2000000000;
 	T_ERRNO(rump_sys_nanosleep(&req, NULL), EINVAL);
-	T_ERRNO(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, 8, &now, NULL),
-	    EINVAL);
+	T_ERRNO(
+	    rump_sys_clock_nanosleep(CLOCK_MONOTONIC, 8, &now, NULL), EINVAL);
 }
 
 T_CASE(rlimits, "getrlimit, setrlimit and prlimit64")

@@ -131,11 +131,11 @@ fake_newlwp(int pid)
 }
 
 static const struct rumpuser_hyperup fake_hyp = {
-	.hyp_schedule = vcpu_take,
-	.hyp_unschedule = vcpu_give,
-	.hyp_backend_unschedule = fake_backend_unschedule,
-	.hyp_backend_schedule = fake_backend_schedule,
-	.hyp_lwproc_newlwp = fake_newlwp,
+    .hyp_schedule = vcpu_take,
+    .hyp_unschedule = vcpu_give,
+    .hyp_backend_unschedule = fake_backend_unschedule,
+    .hyp_backend_schedule = fake_backend_schedule,
+    .hyp_lwproc_newlwp = fake_newlwp,
 };
 
 static struct lwp lwp_main = {1}, lwp_helper = {2};
@@ -260,7 +260,8 @@ T_CASE(init_version_mismatch, "wrong version: EINVAL and a message naming both")
 	T_EQ(rumpuser_init(RUMPUSER_VERSION, &fake_hyp), 0);
 }
 
-T_CASE(curlwp_set_clear, "curlwp is NULL until SET, the lwp after, NULL after CLEAR")
+T_CASE(curlwp_set_clear,
+    "curlwp is NULL until SET, the lwp after, NULL after CLEAR")
 {
 	struct lwp l = {7};
 
@@ -297,7 +298,7 @@ T_CASE(curlwp_set_twice_aborts, "SET on a bound thread aborts with a message")
 struct mtx_hold {
 	struct rumpuser_mtx *mh_mtx;
 	unsigned mh_ms;
-	int mh_held;         /* [a] */
+	int mh_held; /* [a] */
 	bool mh_cpu_was_busy;
 };
 
@@ -464,10 +465,10 @@ T_CASE(cv_timedwait_timeout, "timedwait times out after the time, not before")
 struct cv_test {
 	struct rumpuser_mtx *ct_mtx;
 	struct rumpuser_cv *ct_cv;
-	int ct_flag;         /* [ct_mtx] */
+	int ct_flag; /* [ct_mtx] */
 	int ct_waiters;
 	bool ct_cpu_was_busy;
-	bool ct_with_cpu;    /* signal like a kernel thread, holding the CPU */
+	bool ct_with_cpu; /* signal like a kernel thread, holding the CPU */
 };
 
 static void
@@ -558,7 +559,7 @@ T_CASE(cv_wait_nowrap, "cv_wait_nowrap keeps the vCPU while it waits")
  * all the time.  A lock order mistake between the two deadlocks here.
  */
 #define PP_THREADS 4
-#define PP_ROUNDS 1500
+#define PP_ROUNDS  1500
 
 struct pingpong {
 	struct rumpuser_mtx *pp_mtx;
@@ -588,8 +589,8 @@ pingpong_main(void *v)
 			if (r % 2)
 				rumpuser_cv_wait(pp->pp_cv, pp->pp_mtx);
 			else
-				rumpuser_cv_timedwait(pp->pp_cv, pp->pp_mtx,
-				    10, 0);
+				rumpuser_cv_timedwait(
+				    pp->pp_cv, pp->pp_mtx, 10, 0);
 		}
 		rumpuser_mutex_owner(pp->pp_mtx, &l);
 		if (l != &pt->pt_lwp)
@@ -628,12 +629,14 @@ pingpong(int flags)
 	rumpuser_mutex_destroy(pp.pp_mtx);
 }
 
-T_CASE(cv_pingpong_adaptive, "4 threads on 1 vCPU pass a token through a KMUTEX + cv")
+T_CASE(cv_pingpong_adaptive,
+    "4 threads on 1 vCPU pass a token through a KMUTEX + cv")
 {
 	pingpong(RUMPUSER_MTX_KMUTEX);
 }
 
-T_CASE(cv_pingpong_spin, "4 threads on 1 vCPU pass a token through a SPIN mutex + cv")
+T_CASE(cv_pingpong_spin,
+    "4 threads on 1 vCPU pass a token through a SPIN mutex + cv")
 {
 	pingpong(RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
 }
@@ -689,7 +692,8 @@ held(int op, struct rumpuser_rw *rw)
 	return h;
 }
 
-T_CASE(rwlock_semantics, "readers share, writers exclude, upgrade, downgrade, held")
+T_CASE(rwlock_semantics,
+    "readers share, writers exclude, upgrade, downgrade, held")
 {
 	struct rw_probe rp;
 	struct rumpuser_rw *rw;
@@ -801,7 +805,7 @@ T_CASE(rwlock_contended, "a blocked rw_enter releases the vCPU while it waits")
  * Block I/O
  */
 
-#define NBIO 64
+#define NBIO  64
 #define BIOSZ 4096
 
 struct bio_ctx {
@@ -877,7 +881,8 @@ bio_nthreads(struct bio_one *bo, int n)
 	return distinct;
 }
 
-T_CASE(bio_concurrent, "64 writes then 64 reads in flight at once, right data, biodone on a vCPU")
+T_CASE(bio_concurrent,
+    "64 writes then 64 reads in flight at once, right data, biodone on a vCPU")
 {
 	static struct bio_one wr[NBIO], rd[NBIO];
 	struct bio_ctx bc;
@@ -893,7 +898,8 @@ T_CASE(bio_concurrent, "64 writes then 64 reads in flight at once, right data, b
 		wr[i].bo_ctx = &bc;
 		memset(wr[i].bo_buf, 'A' + i % 26, BIOSZ);
 		wr[i].bo_buf[0] = (char)i;
-		rumpuser_bio(fd, RUMPUSER_BIO_WRITE | (i % 8 == 0 ? RUMPUSER_BIO_SYNC : 0),
+		rumpuser_bio(fd,
+		    RUMPUSER_BIO_WRITE | (i % 8 == 0 ? RUMPUSER_BIO_SYNC : 0),
 		    wr[i].bo_buf, BIOSZ, (int64_t)(NBIO - 1 - i) * BIOSZ,
 		    bio_done, &wr[i]);
 	}
@@ -980,7 +986,8 @@ T_CASE(bio_error, "a failed transfer reports 0 bytes and the errno (EBADF)")
 	unlink(path);
 }
 
-T_CASE(bio_synchronous, "RUMP_THREADS=0: the transfer and biodone happen in the caller")
+T_CASE(bio_synchronous,
+    "RUMP_THREADS=0: the transfer and biodone happen in the caller")
 {
 	static struct bio_one bo;
 	struct bio_ctx bc;
@@ -1028,15 +1035,15 @@ T_CASE(getparam_ncpu, "NCPU: host cores by default, RUMP_NCPU=3, =host, junk")
 	snprintf(want, sizeof(want), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	unsetenv("RUMP_NCPU");
 	T_ASSERT(strcmp(param(RUMPUSER_PARAM_NCPU, buf, sizeof(buf), &error),
-	    want) == 0);
+	             want) == 0);
 	T_EQ(error, 0);
 	setenv("RUMP_NCPU", "3", 1);
 	T_ASSERT(strcmp(param(RUMPUSER_PARAM_NCPU, buf, sizeof(buf), &error),
-	    "3") == 0);
+	             "3") == 0);
 	T_EQ(error, 0);
 	setenv("RUMP_NCPU", "host", 1);
 	T_ASSERT(strcmp(param(RUMPUSER_PARAM_NCPU, buf, sizeof(buf), &error),
-	    want) == 0);
+	             want) == 0);
 	T_EQ(error, 0);
 	setenv("RUMP_NCPU", "3x", 1);
 	capture_begin();
@@ -1056,7 +1063,8 @@ T_CASE(getparam_hostname, "HOSTNAME is rump-<pid>.<host>")
 		T_FAIL("got \"%s\", want \"%s\"", buf, want);
 }
 
-T_CASE(getparam_other, "unknown _names EINVAL, others from the environment, E2BIG")
+T_CASE(
+    getparam_other, "unknown _names EINVAL, others from the environment, E2BIG")
 {
 	char buf[16];
 	int error;
@@ -1066,7 +1074,7 @@ T_CASE(getparam_other, "unknown _names EINVAL, others from the environment, E2BI
 	T_EQ(rumpuser_getparam("T_RUMPUSER_PARAM", buf, sizeof(buf)), ENOENT);
 	setenv("T_RUMPUSER_PARAM", "bar", 1);
 	T_ASSERT(strcmp(param("T_RUMPUSER_PARAM", buf, sizeof(buf), &error),
-	    "bar") == 0);
+	             "bar") == 0);
 	T_EQ(error, 0);
 	T_EQ(rumpuser_getparam("T_RUMPUSER_PARAM", buf, 3), E2BIG);
 	T_EQ(rumpuser_getparam("T_RUMPUSER_PARAM", buf, 4), 0);
@@ -1093,7 +1101,8 @@ T_CASE(clock_read, "RELWALL reads the wall clock, ABSMONO the monotonic one")
 	T_EQ(rumpuser_clock_gettime(7, &sec, &nsec), EINVAL);
 }
 
-T_CASE(clock_sleep_absmono, "ABSMONO sleeps until the deadline, not less, without the vCPU")
+T_CASE(clock_sleep_absmono,
+    "ABSMONO sleeps until the deadline, not less, without the vCPU")
 {
 	struct timespec dl, now;
 	uint64_t t0;
@@ -1105,8 +1114,9 @@ T_CASE(clock_sleep_absmono, "ABSMONO sleeps until the deadline, not less, withou
 		dl.tv_sec++;
 		dl.tv_nsec -= 1000000000L;
 	}
-	T_EQ(rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, dl.tv_sec,
-	    dl.tv_nsec), 0);
+	T_EQ(
+	    rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, dl.tv_sec, dl.tv_nsec),
+	    0);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	T_ASSERT(now.tv_sec > dl.tv_sec ||
 	    (now.tv_sec == dl.tv_sec && now.tv_nsec >= dl.tv_nsec));
@@ -1126,8 +1136,8 @@ T_CASE(clock_sleep_relwall, "RELWALL sleeps for the duration")
 
 	boot();
 	t0 = t_now_ns();
-	T_EQ(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 120 * 1000000L),
-	    0);
+	T_EQ(
+	    rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 120 * 1000000L), 0);
 	el = t_now_ns() - t0;
 	T_ASSERT(el >= 120 * MS);
 	T_ASSERT(el < 2000 * MS);
@@ -1153,14 +1163,16 @@ thr_joinable(void *v)
 	rumpuser_thread_exit();
 }
 
-T_CASE(thread_create_join, "joinable and detached threads run; names are cut to 15")
+T_CASE(thread_create_join,
+    "joinable and detached threads run; names are cut to 15")
 {
 	struct thr_test tj = {0}, td = {0};
 	void *cookie = NULL;
 
 	boot();
 	T_EQ(rumpuser_thread_create(thr_joinable, &tj,
-	    "a_rather_long_thread_name", 1, 0, -1, &cookie), 0);
+	         "a_rather_long_thread_name", 1, 0, -1, &cookie),
+	    0);
 	T_ASSERT(cookie != NULL);
 	T_EQ(rumpuser_thread_join(cookie), 0);
 	T_EQ(t_nunsched, 1);
@@ -1168,8 +1180,9 @@ T_CASE(thread_create_join, "joinable and detached threads run; names are cut to 
 	T_EQ(tj.tt_value, 42);
 	T_ASSERT(strcmp(tj.tt_name, "a_rather_long_t") == 0);
 
-	T_EQ(rumpuser_thread_create(thr_joinable, &td, "short", 0, 0, -1,
-	    &cookie), 0);
+	T_EQ(rumpuser_thread_create(
+	         thr_joinable, &td, "short", 0, 0, -1, &cookie),
+	    0);
 	wait_flag(&td.tt_value);
 	T_ASSERT(strcmp(td.tt_name, "short") == 0);
 }
@@ -1189,17 +1202,20 @@ T_CASE(open_modes, "open: create, excl, access modes, bad bits")
 	unlink(path);
 	T_EQ(rumpuser_open(path, RUMPUSER_OPEN_RDONLY, &fd), ENOENT);
 	T_EQ(rumpuser_open(path,
-	    RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL,
-	    &fd), 0);
+	         RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL,
+	         &fd),
+	    0);
 	T_OK(fstat(fd, &st));
 	T_EQ(st.st_mode & 0777, 0644);
 	T_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	T_EQ(rumpuser_close(fd), 0);
 	T_EQ(rumpuser_open(path,
-	    RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL,
-	    &fd), EEXIST);
-	T_EQ(rumpuser_open(path, RUMPUSER_OPEN_WRONLY | RUMPUSER_OPEN_CREATE,
-	    &fd), 0);
+	         RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL,
+	         &fd),
+	    EEXIST);
+	T_EQ(rumpuser_open(
+	         path, RUMPUSER_OPEN_WRONLY | RUMPUSER_OPEN_CREATE, &fd),
+	    0);
 	T_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
 	T_EQ(rumpuser_close(fd), 0);
 	T_EQ(rumpuser_open(path, RUMPUSER_OPEN_ACCMODE, &fd), EINVAL);
@@ -1305,7 +1321,8 @@ T_CASE(iov_noseek, "NOSEEK reads and writes at the descriptor's position")
 	unlink(path);
 }
 
-T_CASE(syncfd_flags, "syncfd flushes on WRITE, does nothing for READ, rejects junk")
+T_CASE(syncfd_flags,
+    "syncfd flushes on WRITE, does nothing for READ, rejects junk")
 {
 	char path[64];
 	int fd;
@@ -1317,10 +1334,12 @@ T_CASE(syncfd_flags, "syncfd flushes on WRITE, does nothing for READ, rejects ju
 	T_EQ(rumpuser_syncfd(fd, RUMPUSER_SYNCFD_READ, 0, 0), 0);
 	T_EQ(t_nunsched, 0);
 	T_EQ(rumpuser_syncfd(fd, RUMPUSER_SYNCFD_WRITE, 0, 0), 0);
-	T_EQ(rumpuser_syncfd(fd, RUMPUSER_SYNCFD_BOTH | RUMPUSER_SYNCFD_SYNC,
-	    0, 0), 0);
-	T_EQ(rumpuser_syncfd(fd,
-	    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER, 0, 0), 0);
+	T_EQ(rumpuser_syncfd(
+	         fd, RUMPUSER_SYNCFD_BOTH | RUMPUSER_SYNCFD_SYNC, 0, 0),
+	    0);
+	T_EQ(rumpuser_syncfd(
+	         fd, RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER, 0, 0),
+	    0);
 	T_EQ(t_nunsched, 3);
 	T_EQ(rumpuser_syncfd(fd, 0x100, 0, 0), EINVAL);
 	T_EQ(rumpuser_syncfd(-1, RUMPUSER_SYNCFD_WRITE, 0, 0), EBADF);
@@ -1339,7 +1358,7 @@ T_CASE(malloc_align, "malloc honours the alignment; bad alignments EINVAL")
 
 	for (size_t i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
 		size_t a = aligns[i] < (int)sizeof(void *) ? sizeof(void *)
-							   : (size_t)aligns[i];
+		                                           : (size_t)aligns[i];
 
 		T_EQ(rumpuser_malloc(1000, aligns[i], &p), 0);
 		T_EQ((uintptr_t)p % a, 0);
@@ -1432,7 +1451,8 @@ T_CASE(console_lines, "putchar writes whole lines to stderr; dprintf formats")
 	T_ASSERT(strcmp(msg, "kernel says hi\nx=5\n") == 0);
 }
 
-T_CASE(random_bytes, "getrandom returns bytes, waits without the vCPU unless NOWAIT")
+T_CASE(random_bytes,
+    "getrandom returns bytes, waits without the vCPU unless NOWAIT")
 {
 	unsigned char buf[64], zero[64] = {0};
 	size_t n;
@@ -1450,8 +1470,7 @@ T_CASE(random_bytes, "getrandom returns bytes, waits without the vCPU unless NOW
 }
 
 /* In the daemon: begin again must say EINPROGRESS; report with result. */
-static void __attribute__((noreturn))
-daemon_child(int result)
+static void __attribute__((noreturn)) daemon_child(int result)
 {
 	pid_t pid = fork();
 	int status;

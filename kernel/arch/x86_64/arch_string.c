@@ -11,9 +11,9 @@ memcpy(void *dst, const void *src, size_t n)
 	void *d = dst;
 
 	__asm__ volatile("rep movsb"
-			 : "+D"(d), "+S"(src), "+c"(n)
-			 :
-			 : "memory");
+	                 : "+D"(d), "+S"(src), "+c"(n)
+	                 :
+	                 : "memory");
 	return dst;
 }
 
@@ -28,9 +28,9 @@ memmove(void *dst, const void *src, size_t n)
 		char *d = (char *)dst + n - 1;
 
 		__asm__ volatile("std\n\trep movsb\n\tcld"
-				 : "+D"(d), "+S"(s), "+c"(n)
-				 :
-				 : "memory");
+		                 : "+D"(d), "+S"(s), "+c"(n)
+		                 :
+		                 : "memory");
 	}
 	return dst;
 }
@@ -40,9 +40,6 @@ memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
 
-	__asm__ volatile("rep stosb"
-			 : "+D"(d), "+c"(n)
-			 : "a"(c)
-			 : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
