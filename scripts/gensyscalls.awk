@@ -102,6 +102,12 @@ function emit_header(    k, m) {
 	print "#define RUMP_RUMP_SYSCALLS_H"
 	print ""
 	print "#include <sys/types.h>"
+	print "#ifdef _KERNEL"
+	print "#include \"sys/linux_fs.h\""
+	print "#else"
+	print "#include <poll.h>"
+	print "#include <sys/select.h>"
+	print "#endif"
 	print ""
 	print "#ifdef __cplusplus"
 	print "extern \"C\" {"
@@ -162,6 +168,11 @@ function emit_sysent(    k, any) {
 	print "/* Generated from " src " by " gen " for component " comp "; do not edit. */"
 	print "/* Registers the system calls that component " comp " implements. */"
 	print "#include \"kern/syscall.h\""
+	print ""
+	print "/* Weak: a handler not written yet leaves its number answering ENOSYS. */"
+	for (k = 1; k <= n; k++)
+		if (COMP[k] == comp)
+			printf("#pragma weak sys_%s\n", NAME[k])
 	print ""
 	print "static const struct sysent_init sysent_init_" comp "[] = {"
 	for (k = 1; k <= n; k++)

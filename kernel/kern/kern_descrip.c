@@ -236,13 +236,15 @@ fd_close(int fd)
 
 /* The console: writes go to the platform's console, reads see EOF. */
 static int
-console_read(struct file *fp __unused, struct uio *uio __unused)
+console_read(struct file *fp __unused, struct uio *uio __unused,
+    int flags __unused)
 {
 	return 0;
 }
 
 static int
-console_write(struct file *fp __unused, struct uio *uio)
+console_write(struct file *fp __unused, struct uio *uio,
+    int flags __unused)
 {
 	char buf[256];
 	int error = 0;
@@ -290,7 +292,7 @@ dofileread(int fd, struct uio *uio, register_t *retval)
 	if ((fp->f_flag & O_ACCMODE) == O_WRONLY || fp->f_ops->fo_read == NULL)
 		error = EBADF;
 	else
-		error = fp->f_ops->fo_read(fp, uio);
+		error = fp->f_ops->fo_read(fp, uio, FOF_UPDATE_OFFSET);
 	(void)file_release(fp);
 	/* A transfer cut short by an error reports what was moved. */
 	if (uio->uio_resid != resid && (error == EINTR || error == EAGAIN))
@@ -311,7 +313,7 @@ dofilewrite(int fd, struct uio *uio, register_t *retval)
 	if ((fp->f_flag & O_ACCMODE) == O_RDONLY || fp->f_ops->fo_write == NULL)
 		error = EBADF;
 	else
-		error = fp->f_ops->fo_write(fp, uio);
+		error = fp->f_ops->fo_write(fp, uio, FOF_UPDATE_OFFSET);
 	(void)file_release(fp);
 	if (uio->uio_resid != resid && (error == EINTR || error == EAGAIN))
 		error = 0;

@@ -25,7 +25,8 @@ syscall_register(const struct sysent_init *si)
 		if (si->si_num >= SYSENT_SIZE)
 			panic("syscall_register: number %d out of range",
 			    si->si_num);
-		sysent[si->si_num] = si->si_call;
+		if (si->si_call != NULL)
+			sysent[si->si_num] = si->si_call;
 	}
 }
 

@@ -154,33 +154,76 @@ struct lwp *lwp_alloc_implicit(void);
 
 /* Descriptors (kern_descrip.c). */
 struct uio;
+struct stat;
+/*
+ * Operations of an open file.  fo_read and fo_write move uio->uio_resid
+ * bytes at uio->uio_offset; with FOF_UPDATE_OFFSET they work at the
+ * file's own offset instead (read(2)), which they read and advance under
+ * f_lock, and O_APPEND writes go to the end.  A NULL op is refused: EBADF
+ * for read/write, ESPIPE for seek, ENOTTY for ioctl, EINVAL otherwise.
+ */
 struct fileops {
-	int (*fo_read)(struct file *fp, struct uio *uio);
-	int (*fo_write)(struct file *fp, struct uio *uio);
-	int (*fo_fcntl_setfl)(struct file *fp, int flags); /* may be NULL */
+	int (*fo_read)(struct file *fp, struct uio *uio, int flags);
+	int (*fo_write)(struct file *fp, struct uio *uio, int flags);
+	/* ioctl with the caller's argument pointer, copied in/out by fo_ioctl */
+	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *uarg,
+	    register_t *retval);
+	int (*fo_fcntl_setfl)(struct file *fp, int flags);
+	/* Returns the ready events of `events`; records the poller if none. */
+	int (*fo_poll)(struct file *fp, int events);
+	int (*fo_stat)(struct file *fp, struct stat *st);
+	int (*fo_seek)(struct file *fp, off_t off, int whence, off_t *newoff);
 	int (*fo_close)(struct file *fp);
 	int fo_type; /* DTYPE_* */
 };
-#define DTYPE_VNODE   1
-#define DTYPE_PIPE    2
-#define DTYPE_SOCKET  3
+#define FOF_UPDATE_OFFSET 0x01
+#define DTYPE_VNODE 1
+#define DTYPE_PIPE 2
+#define DTYPE_SOCKET 3
 #define DTYPE_CONSOLE 4
 /*
  * An open file, shared by every descriptor that refers to it.
  * [a] atomic  [f] f_lock  [I] immutable
  */
 struct file {
-	unsigned f_count; /* [a] references */
-	int f_flag;       /* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK */
-	const struct fileops *f_ops; /* [I] */
-	void *f_data;                /* [I] */
-	off_t f_offset;              /* [f] */
+	unsigned f_count;		/* [a] references */
+	int f_flag;			/* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK ... */
+	const struct fileops *f_ops;	/* [I] */
+	void *f_data;			/* [I] */
+	off_t f_offset;			/* [f] */
 	kmutex_t f_lock;
+	void *f_lockf;			/* [f] OFD and flock() locks, VFS-owned */
 };
-int file_alloc(
-    const struct fileops *ops, void *data, int flags, struct file **fpp);
+int file_alloc(const struct fileops *ops, void *data, int flags,
+    struct file **fpp);
 void file_hold(struct file *fp);
 int file_release(struct file *fp);
+
+/*
+ * Hooks of factions into process life: the VFS gives each process its
+ * cwd/root (p_cwdi) at fork and takes them at exit; descriptors are
+ * closed by the base.  A hook that fails makes the fork fail.
+ */
+struct proc_hooks {
+	int (*ph_fork)(struct proc *parent, struct proc *child);
+	void (*ph_exit)(struct proc *p);
+	/* Called when a process closes its last descriptor of fp (locks). */
+	void (*ph_fdclose)(struct proc *p, struct file *fp);
+	struct proc_hooks *ph_next;
+};
+void proc_hooks_register(struct proc_hooks *ph);
+
+/*
+ * Waiting for files to become ready (kern_poll.c).  A file keeps a
+ * selinfo; its fo_poll calls selrecord() when nothing is ready, and the
+ * file calls selnotify() when something may have become ready.
+ */
+struct selinfo {
+	void *si_waiters; /* [sel_lock] pollers recorded here */
+};
+void selrecord(struct selinfo *sip);
+void selnotify(struct selinfo *sip, int events);
+void seldestroy(struct selinfo *sip);
 
 /* [l] fd_lock */
 struct filedesc {

@@ -12,6 +12,7 @@
 #define KERNEL_KERN_SYSCALL_H
 
 #include "proc.h"
+#include "../sys/linux_fs.h"
 
 #define syscallarg(t)                                                          \
 	union {                                                                \

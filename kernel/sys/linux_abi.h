@@ -9,6 +9,8 @@
 
 #include "types.h"
 
+#define CTASSERT_ABI(e) _Static_assert(e, #e)
+
 /* <fcntl.h> */
 #define O_ACCMODE   0003
 #define O_RDONLY    00
