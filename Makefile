@@ -82,7 +82,7 @@ RENAME = $(NM) $@.raw.o | $(AWK) 'NF >= 2 && $$(NF-1) ~ /^[A-Zw]$$/ && \
 	{ print $$NF, "rumpns_" $$NF }' | sort -u > $@.syms && \
 	$(OBJCOPY) --redefine-syms=$@.syms $@.raw.o $@ && rm -f $@.raw.o $@.syms
 
-$(O)/kernel/%.o: kernel/%.c $(GENHDRS) $(wildcard kernel/*/*.h kernel/sys/*.h include/rump/*.h)
+$(O)/kernel/%.o: kernel/%.c $(GENHDRS) $(wildcard kernel/*/*.h kernel/*/*/*.h include/rump/*.h)
 	@mkdir -p $(@D)
 	@echo "  KCC     $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@.raw.o
@@ -114,14 +114,20 @@ $(L)/lib$(1).a: $(2)
 $(L)/lib$(1).so.$(VERSION): $(2) $(4)
 	@mkdir -p $$(@D)
 	$(CC) -shared $(5) $(ZDEFS) -Wl,-soname,lib$(1).so.$(SOVER) \
+		-Wl,-rpath,'$$$$ORIGIN' \
 		-o $$@ $(2) -L$(L) $(3)
 $(L)/lib$(1).so: $(L)/lib$(1).so.$(VERSION)
 	ln -sf lib$(1).so.$(VERSION) $(L)/lib$(1).so.$(SOVER)
 	ln -sf lib$(1).so.$(VERSION) $$@
 endef
 
+# The VFS faction: VFS core, tmpfs (the root), etfs, devices.
+VFS_SRCS := $(wildcard kernel/vfs/*.c) $(wildcard kernel/fs/tmpfs/*.c)
+VFS_OBJS := $(VFS_SRCS:%.c=$(O)/%.o) $(O)/kgen/sysent_vfs.o
+
 $(eval $(call shlib,rumpuser,$(PLAT_OBJS),-lpthread,,))
 $(eval $(call shlib,rump,$(KERN_OBJS),-lrumpuser,$(L)/librumpuser.so,$(KLDFLAGS)))
+$(eval $(call shlib,rumpvfs,$(VFS_OBJS),-lrump -lrumpuser,$(L)/librump.so,$(KLDFLAGS)))
 
 libs: $(LIBS) $(B)/include/rump/rump_syscalls.h
 
@@ -131,7 +137,7 @@ PROGRAMS := $(patsubst cmd/%/,$(B)/bin/%,$(sort $(dir $(CMD_SRCS))))
 $(B)/bin/%: $(wildcard cmd/%/*.c) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $(wildcard cmd/$*/*.c) -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
-		-Wl,--no-as-needed -lrump -lrumpuser -Wl,--as-needed $(LDSAN)
+		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed $(LDSAN)
 programs: $(PROGRAMS)
 
 # -------------------------------------------------------------------- tests
@@ -151,7 +157,7 @@ check-tsan:
 	$(MAKE) B=build-tsan SAN=tsan CC=clang OPT="-O1 -g" check
 
 # ------------------------------------------------------------------ install
-PCS := rump
+PCS := rump rumpvfs
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/rump $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/rump/rump.h $(B)/include/rump/rump_syscalls.h $(DESTDIR)$(PREFIX)/include/rump/

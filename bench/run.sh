@@ -1,18 +1,32 @@
 #!/bin/sh
-# run.sh — runs the kernel-base benchmarks and reports them.
+# run.sh — runs the benchmarks and reports them.
 #
 # Usage: sh bench/run.sh [build-dir]   (from the project root; `make bench`)
 #
 # The programs in <build-dir>/bench/ only print raw samples; this script
-# runs them, computes medians, percentiles and ratios with awk, prints a
-# table and writes bench/results/kern.json.  A missed target is reported
-# and the script still exits 0; a program that fails or crashes makes it
-# exit 1.  The environment can shorten or lengthen a run:
+# runs them, computes medians, percentiles and ratios with awk
+# (report_lib.awk with report.awk for the kernel base, report_vfs.awk for
+# the VFS), prints the tables and writes bench/results/kern.json and
+# bench/results/vfs.json.  A missed target is reported and the script
+# still exits 0; a program that fails or crashes makes it exit 1 (a failing
+# kernel-base program stops the run at once; a failing VFS program is
+# reported as ERROR, the other VFS programs still run and vfs.json lists
+# it under "failed").  The environment can shorten or lengthen a run:
+#   BENCH_ONLY            "kern" or "vfs": run only that part
 #   BENCH_INIT_RUNS (50)  fresh processes timing rump_init()
 #   BENCH_NULL_REPS (7)   repetitions of the null-syscall loops
 #   BENCH_SCALE_REPS (7)  repetitions of each scaling configuration
-#   BENCH_SCALE_MS (400)  milliseconds per scaling run
+#   BENCH_SCALE_MS (400)  milliseconds per scaling run (kernel and VFS)
 #   BENCH_OUT (bench/results/kern.json)
+#   BENCH_VFS_REPS (5)    repetitions of every VFS benchmark
+#   BENCH_META_FILES (100000)  files of the create+fstat+close+unlink loop
+#   BENCH_CREATE_SMALL (10000), BENCH_CREATE_LARGE (100000)
+#                         files created into one directory
+#   BENCH_IO_MB (1024)    tmpfs file size for sequential I/O
+#   BENCH_ETFS_MB (256)   etfs image size
+#   BENCH_ETFS_DIR (/var/tmp)     where the etfs image is made
+#   BENCH_HOST_TMPFS (/dev/shm)   the host tmpfs the VFS figures compare with
+#   BENCH_VFS_OUT (bench/results/vfs.json)
 
 set -u
 B=${1:-build}
@@ -22,6 +36,14 @@ NULL_REPS=${BENCH_NULL_REPS:-7}
 SCALE_REPS=${BENCH_SCALE_REPS:-7}
 SCALE_MS=${BENCH_SCALE_MS:-400}
 OUT=${BENCH_OUT:-bench/results/kern.json}
+ONLY=${BENCH_ONLY:-}
+VFS_REPS=${BENCH_VFS_REPS:-5}
+META_FILES=${BENCH_META_FILES:-100000}
+CREATE_SMALL=${BENCH_CREATE_SMALL:-10000}
+CREATE_LARGE=${BENCH_CREATE_LARGE:-100000}
+IO_MB=${BENCH_IO_MB:-1024}
+ETFS_MB=${BENCH_ETFS_MB:-256}
+VFS_OUT=${BENCH_VFS_OUT:-bench/results/vfs.json}
 
 die()
 {
@@ -39,35 +61,97 @@ run()
 	[ $_st -eq 0 ] || die "$* failed with status $_st"
 }
 
-for p in init_time nullsys scale; do
-	[ -x "$BIN/$p" ] || die "$BIN/$p missing: run make bench"
-done
+# Machine facts for the reports.
+report()
+{
+	awk -v json="$tmp/json" \
+	    -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    -v uname="$(uname -srvm)" \
+	    -v host="$(uname -n)" \
+	    -v nproc="$(nproc)" \
+	    -v cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+	    -v ncpu_env="${RUMP_NCPU:-}" \
+	    "$@"
+}
+
 tmp=$(mktemp -d) || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-echo "bench: rump_init x $INIT_RUNS processes"
-i=0
-while [ $i -lt "$INIT_RUNS" ]; do
-	run "$tmp/init" "$BIN/init_time"
-	i=$((i + 1))
-done
-echo "bench: null syscall x $NULL_REPS"
-run "$tmp/null" "$BIN/nullsys" "$NULL_REPS"
-echo "bench: scaling on RUMP_NCPU=2 x $SCALE_REPS"
-run "$tmp/scale" env RUMP_NCPU=2 "$BIN/scale" "$SCALE_REPS" "$SCALE_MS"
+# The kernel base: kern.json.
+kern()
+{
+	for p in init_time nullsys scale; do
+		[ -x "$BIN/$p" ] || die "$BIN/$p missing: run make bench"
+	done
+	echo "bench: rump_init x $INIT_RUNS processes"
+	i=0
+	while [ $i -lt "$INIT_RUNS" ]; do
+		run "$tmp/init" "$BIN/init_time"
+		i=$((i + 1))
+	done
+	echo "bench: null syscall x $NULL_REPS"
+	run "$tmp/null" "$BIN/nullsys" "$NULL_REPS"
+	echo "bench: scaling on RUMP_NCPU=2 x $SCALE_REPS"
+	run "$tmp/scale" env RUMP_NCPU=2 "$BIN/scale" "$SCALE_REPS" "$SCALE_MS"
 
-mkdir -p "$(dirname "$OUT")" || die "cannot make $(dirname "$OUT")"
-awk -v json="$tmp/json" \
-    -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v uname="$(uname -srvm)" \
-    -v host="$(uname -n)" \
-    -v nproc="$(nproc)" \
-    -v cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-    -v ncpu_env="${RUMP_NCPU:-}" \
-    -v scale_ms="$SCALE_MS" \
-    -f bench/report.awk "$tmp/init" "$tmp/null" "$tmp/scale" ||
-	die "report failed"
-mv "$tmp/json" "$OUT" || die "cannot write $OUT"
-echo "bench: results in $OUT"
+	mkdir -p "$(dirname "$OUT")" || die "cannot make $(dirname "$OUT")"
+	report -v scale_ms="$SCALE_MS" -f bench/report_lib.awk \
+	    -f bench/report.awk "$tmp/init" "$tmp/null" "$tmp/scale" ||
+		die "report failed"
+	mv "$tmp/json" "$OUT" || die "cannot write $OUT"
+	echo "bench: results in $OUT"
+}
+
+# Runs a VFS program, its output into $tmp/vfs/<file>; a failure is noted
+# in $vfs_failed and the run goes on.
+vfs_run()
+{
+	_f=$1
+	_p=$2
+	shift 2
+	"$@" >"$tmp/vfs/$_f"
+	_st=$?
+	if [ $_st -ne 0 ]; then
+		echo "bench: $_p failed with status $_st" >&2
+		vfs_failed="$vfs_failed $_p"
+	fi
+}
+
+# The VFS: vfs.json.
+vfs()
+{
+	vfs_failed=
+	for p in vfs_meta vfs_io vfs_scale vfs_etfs; do
+		[ -x "$BIN/$p" ] || die "$BIN/$p missing: run make bench"
+	done
+	mkdir -p "$tmp/vfs" || die "mkdir failed"
+	echo "bench: tmpfs metadata x $VFS_REPS" \
+	    "($META_FILES; $CREATE_SMALL and $CREATE_LARGE files)"
+	vfs_run meta vfs_meta "$BIN/vfs_meta" "$VFS_REPS" "$META_FILES" \
+	    "$CREATE_SMALL" "$CREATE_LARGE"
+	echo "bench: tmpfs sequential I/O x $VFS_REPS ($IO_MB MiB)"
+	vfs_run io vfs_io "$BIN/vfs_io" "$VFS_REPS" "$IO_MB"
+	echo "bench: tmpfs scaling on RUMP_NCPU=2 x $VFS_REPS"
+	vfs_run scale vfs_scale env RUMP_NCPU=2 "$BIN/vfs_scale" "$VFS_REPS" \
+	    "$SCALE_MS"
+	echo "bench: etfs block device x $VFS_REPS ($ETFS_MB MiB)"
+	vfs_run etfs vfs_etfs "$BIN/vfs_etfs" "$VFS_REPS" "$ETFS_MB"
+
+	mkdir -p "$(dirname "$VFS_OUT")" || die "cannot make $(dirname "$VFS_OUT")"
+	rm -f "$tmp/json"
+	report -v failed="${vfs_failed# }" -f bench/report_lib.awk \
+	    -f bench/report_vfs.awk "$tmp/vfs/meta" "$tmp/vfs/io" \
+	    "$tmp/vfs/scale" "$tmp/vfs/etfs" || die "VFS report failed"
+	mv "$tmp/json" "$VFS_OUT" || die "cannot write $VFS_OUT"
+	echo "bench: results in $VFS_OUT"
+	[ -z "$vfs_failed" ] || die "failed:$vfs_failed"
+}
+
+case $ONLY in
+kern) kern ;;
+vfs) vfs ;;
+'') kern && vfs ;;
+*) die "BENCH_ONLY is \"kern\", \"vfs\" or empty" ;;
+esac
 exit 0

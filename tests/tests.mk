@@ -3,10 +3,10 @@
 # tests/<area>/t_<name>.sh are shell tests that print the same summary.
 
 T := $(B)/tests
-TEST_C := $(wildcard tests/*/t_*.c)
+TEST_C := $(wildcard tests/*/t_*.c) $(wildcard tests/*/*/t_*.c)
 TEST_SH := $(wildcard tests/*/t_*.sh)
 TEST_PROGS := $(patsubst tests/%.c,$(T)/%,$(TEST_C)) $(patsubst tests/%.sh,$(T)/%,$(TEST_SH))
-TLDFLAGS := -L$(L) -Wl,-rpath,$(abspath $(L)) -Wl,--no-as-needed -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
+TLDFLAGS := -L$(L) -Wl,-rpath,$(abspath $(L)) -Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
 
 # In-kernel test helpers (tests/kern/ktest.c): kernel code, built like the
 # kernel, linked only into the test programs that call rump_ktest_*.
@@ -34,3 +34,5 @@ $(T)/%: tests/%.sh
 	@cp $< $@ && chmod +x $@
 
 tests: $(TEST_PROGS)
+
+include tests/vfs/vfs.mk

@@ -54,6 +54,27 @@ struct lwp *rump_pub_lwproc_curlwp(void);
  */
 int rump_pub_syscall(int num, const long *args, long *retval);
 
+/*
+ * rump_etfs(3): host files in the kernel's namespace (librumpvfs).  A key is
+ * an absolute path; REG maps a host file, BLK a host file or device as a
+ * block device (disk images), CHR an unbuffered character device, DIR and
+ * DIR_SUBDIRS the children (or the whole tree) of a host directory.
+ * _withsize maps the window [begin, begin + size) of the host file.
+ */
+enum rump_etfs_type {
+	RUMP_ETFS_REG,
+	RUMP_ETFS_BLK,
+	RUMP_ETFS_CHR,
+	RUMP_ETFS_DIR,
+	RUMP_ETFS_DIR_SUBDIRS
+};
+#define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
+int rump_pub_etfs_register(const char *key, const char *hostpath,
+    enum rump_etfs_type ftype);
+int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
+    enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
+int rump_pub_etfs_remove(const char *key);
+
 /* Takes and releases a virtual CPU around direct calls into the kernel. */
 void rump_schedule(void);
 void rump_unschedule(void);

@@ -37,7 +37,9 @@ struct lwp;
 
 /*
  * Upcalls: functions of the kernel that the platform may call.  The table is
- * handed to rumpuser_init() and stays valid until the process exits.
+ * handed to rumpuser_init() and stays valid until the process exits.  The
+ * lwproc upcalls (switch, release, rfork, newlwp, curlwp) and hyp_syscall
+ * are called holding no virtual CPU: they take one themselves.
  */
 struct rumpuser_hyperup {
 	void (*hyp_schedule)(void);

@@ -1,6 +1,7 @@
 /*
  * kern_descrip.c — descriptor tables, open files and the system calls that
- * work on any descriptor: read, write, readv, writev, close, dup, dup2,
+ * work on any descriptor: read, write, readv, writev, pread64, pwrite64,
+ * preadv, pwritev, lseek, fstat, ioctl, close, close_range, dup, dup2,
  * dup3 and fcntl.
  *
  * A descriptor table belongs to one or more processes (rfork with flags 0
@@ -9,12 +10,54 @@
  * console) do the work and are called without the table's lock.  The
  * console file here is what pid 1 has on descriptors 0, 1 and 2: writes go
  * to the platform's console, reads see end of file.
+ *
+ * Closing a descriptor runs the factions' ph_fdclose hooks for the file
+ * (kern_hooks.c) before the slot's reference goes: on every close of a
+ * descriptor, as Linux drops a process's record locks on any close.
+ *
+ * A process's p_fd changes only when close_range(CLOSE_RANGE_UNSHARE)
+ * gives it a private copy; it is written under p_lock and read with an
+ * atomic load, so the process's other lwps see either table whole.  f_flag
+ * is written under f_lock with atomic stores, so the access mode and
+ * O_NONBLOCK may be read with an atomic load and no lock.
  */
 #include "syscall.h"
+
+int vfs_fcntl_lock(struct file *fp, int cmd, void *uarg) __attribute__((weak));
 
 #define FD_INITIAL 32
 #define IOV_MAX    1024
 #define SSIZE_MAX  0x7fffffffffffffffL
+#define FIOASYNC   0x5452
+
+void proc_hooks_fdclose(struct proc *p, struct file *fp); /* kern_hooks.c */
+
+/* The current process's descriptor table. */
+static inline struct filedesc *
+fd_table(void)
+{
+	return atomic_load_acquire(&curproc->p_fd);
+}
+
+/* The open flags of fp (O_ACCMODE, O_NONBLOCK, ...), read without f_lock. */
+static inline int
+file_flags(struct file *fp)
+{
+	return atomic_load_relaxed(&fp->f_flag);
+}
+
+/*
+ * Process p gives up one descriptor of fp: the hooks run (p is NULL when
+ * the table's process is not known, see fd_free), then the slot's
+ * reference goes.
+ */
+static int
+fd_closefile(struct proc *p, struct file *fp)
+{
+	if (p != NULL)
+		proc_hooks_fdclose(p, fp);
+	return file_release(fp);
+}
 
 int
 file_alloc(const struct fileops *ops, void *data, int flags, struct file **fpp)
@@ -130,19 +173,43 @@ fd_share(struct filedesc *fdp)
 	atomic_inc(&fdp->fd_refcnt);
 }
 
+/*
+ * Drops process p's reference to table fdp; the last one closes every
+ * descriptor in it, running the ph_fdclose hooks for p (none when p is
+ * NULL).
+ */
+void fd_free_proc(struct proc *p, struct filedesc *fdp);
 void
-fd_free(struct filedesc *fdp)
+fd_free_proc(struct proc *p, struct filedesc *fdp)
 {
 	if (atomic_dec(&fdp->fd_refcnt) != 0)
 		return;
 	for (int i = 0; i < fdp->fd_nfiles; i++)
 		if (fdp->fd_files[i] != NULL)
-			(void)file_release(fdp->fd_files[i]);
+			(void)fd_closefile(p, fdp->fd_files[i]);
 	kmem_free(
 	    fdp->fd_files, sizeof(struct file *) * (size_t)fdp->fd_nfiles);
 	kmem_free(fdp->fd_flags, (size_t)fdp->fd_nfiles);
 	mutex_destroy(&fdp->fd_lock);
 	kmem_free(fdp, sizeof(*fdp));
+}
+
+/*
+ * fd_free does not know whose table it frees: the hooks run for the
+ * current process when the table is its own, and not at all otherwise
+ * (at exit the process is no longer current and its ph_exit hooks
+ * release what it held; a caller that knows the process and wants the
+ * hooks uses fd_free_proc).
+ */
+void
+fd_free(struct filedesc *fdp)
+{
+	struct lwp *l = curlwp;
+	struct proc *p = NULL;
+
+	if (l != NULL && atomic_load_acquire(&l->l_proc->p_fd) == fdp)
+		p = l->l_proc;
+	fd_free_proc(p, fdp);
 }
 
 static int
@@ -203,7 +270,7 @@ out:
 int
 fd_getfile(int fd, struct file **fpp)
 {
-	struct filedesc *fdp = curproc->p_fd;
+	struct filedesc *fdp = fd_table();
 	struct file *fp = NULL;
 
 	mutex_enter(&fdp->fd_lock);
@@ -216,10 +283,10 @@ fd_getfile(int fd, struct file **fpp)
 	return fp ? 0 : EBADF;
 }
 
-int
-fd_close(int fd)
+/* Empties slot fd of fdp and returns what it held (NULL if nothing). */
+static struct file *
+fd_take(struct filedesc *fdp, int fd)
 {
-	struct filedesc *fdp = curproc->p_fd;
 	struct file *fp = NULL;
 
 	mutex_enter(&fdp->fd_lock);
@@ -229,22 +296,52 @@ fd_close(int fd)
 		fdp->fd_flags[fd] = 0;
 	}
 	mutex_exit(&fdp->fd_lock);
-	if (fp == NULL)
+	return fp;
+}
+
+int
+fd_close(int fd)
+{
+	struct file *fp;
+
+	if ((fp = fd_take(fd_table(), fd)) == NULL)
 		return EBADF;
-	return file_release(fp);
+	return fd_closefile(curproc, fp);
+}
+
+/*
+ * Takes back a descriptor just installed (a call that made it failed
+ * later, e.g. copying out its number): the slot is emptied only if it
+ * still holds fp, since another thread may have reused it meanwhile.
+ */
+void fd_abort(int fd, struct file *fp);
+void
+fd_abort(int fd, struct file *fp)
+{
+	struct filedesc *fdp = fd_table();
+	bool ours = false;
+
+	mutex_enter(&fdp->fd_lock);
+	if (fd >= 0 && fd < fdp->fd_nfiles && fdp->fd_files[fd] == fp) {
+		fdp->fd_files[fd] = NULL;
+		fdp->fd_flags[fd] = 0;
+		ours = true;
+	}
+	mutex_exit(&fdp->fd_lock);
+	if (ours)
+		(void)file_release(fp);
 }
 
 /* The console: writes go to the platform's console, reads see EOF. */
 static int
-console_read(struct file *fp __unused, struct uio *uio __unused,
-    int flags __unused)
+console_read(
+    struct file *fp __unused, struct uio *uio __unused, int flags __unused)
 {
 	return 0;
 }
 
 static int
-console_write(struct file *fp __unused, struct uio *uio,
-    int flags __unused)
+console_write(struct file *fp __unused, struct uio *uio, int flags __unused)
 {
 	char buf[256];
 	int error = 0;
@@ -260,9 +357,29 @@ console_write(struct file *fp __unused, struct uio *uio,
 	return error;
 }
 
+/* The console looks like Linux's /dev/console: character device 5:1. */
+static int
+console_stat(struct file *fp __unused, struct stat *st)
+{
+	uint64_t ns = boottime_ns;
+
+	st->st_dev = makedev(0, 6);
+	st->st_ino = 1;
+	st->st_nlink = 1;
+	st->st_mode = S_IFCHR | 0600;
+	st->st_rdev = makedev(5, 1);
+	st->st_blksize = 1024;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+	    (time_t)(ns / 1000000000u);
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
+	    (long)(ns % 1000000000u);
+	return 0;
+}
+
 static const struct fileops console_fileops = {
     .fo_read = console_read,
     .fo_write = console_write,
+    .fo_stat = console_stat,
     .fo_type = DTYPE_CONSOLE,
 };
 
@@ -280,8 +397,13 @@ console_open_std(struct proc *p)
 	return error;
 }
 
+/*
+ * Reads from fd into uio.  With FOF_UPDATE_OFFSET at the file's offset
+ * (read, readv); without it at uio->uio_offset (pread64, preadv), which
+ * only files that can seek allow.
+ */
 static int
-dofileread(int fd, struct uio *uio, register_t *retval)
+dofileread(int fd, struct uio *uio, int flags, register_t *retval)
 {
 	struct file *fp;
 	size_t resid = uio->uio_resid;
@@ -289,10 +411,13 @@ dofileread(int fd, struct uio *uio, register_t *retval)
 
 	if ((error = fd_getfile(fd, &fp)) != 0)
 		return error;
-	if ((fp->f_flag & O_ACCMODE) == O_WRONLY || fp->f_ops->fo_read == NULL)
+	if (!(flags & FOF_UPDATE_OFFSET) && fp->f_ops->fo_seek == NULL)
+		error = ESPIPE;
+	else if ((file_flags(fp) & O_ACCMODE) == O_WRONLY ||
+	    fp->f_ops->fo_read == NULL)
 		error = EBADF;
 	else
-		error = fp->f_ops->fo_read(fp, uio, FOF_UPDATE_OFFSET);
+		error = fp->f_ops->fo_read(fp, uio, flags);
 	(void)file_release(fp);
 	/* A transfer cut short by an error reports what was moved. */
 	if (uio->uio_resid != resid && (error == EINTR || error == EAGAIN))
@@ -301,8 +426,9 @@ dofileread(int fd, struct uio *uio, register_t *retval)
 	return error;
 }
 
+/* Writes uio to fd; flags as for dofileread. */
 static int
-dofilewrite(int fd, struct uio *uio, register_t *retval)
+dofilewrite(int fd, struct uio *uio, int flags, register_t *retval)
 {
 	struct file *fp;
 	size_t resid = uio->uio_resid;
@@ -310,10 +436,13 @@ dofilewrite(int fd, struct uio *uio, register_t *retval)
 
 	if ((error = fd_getfile(fd, &fp)) != 0)
 		return error;
-	if ((fp->f_flag & O_ACCMODE) == O_RDONLY || fp->f_ops->fo_write == NULL)
+	if (!(flags & FOF_UPDATE_OFFSET) && fp->f_ops->fo_seek == NULL)
+		error = ESPIPE;
+	else if ((file_flags(fp) & O_ACCMODE) == O_RDONLY ||
+	    fp->f_ops->fo_write == NULL)
 		error = EBADF;
 	else
-		error = fp->f_ops->fo_write(fp, uio, FOF_UPDATE_OFFSET);
+		error = fp->f_ops->fo_write(fp, uio, flags);
 	(void)file_release(fp);
 	if (uio->uio_resid != resid && (error == EINTR || error == EAGAIN))
 		error = 0;
@@ -330,7 +459,7 @@ sys_read(struct lwp *l __unused, const void *v, register_t *retval)
 
 	if (SCARG(uap, count) > (size_t)SSIZE_MAX)
 		return EINVAL;
-	return dofileread(SCARG(uap, fd), &uio, retval);
+	return dofileread(SCARG(uap, fd), &uio, FOF_UPDATE_OFFSET, retval);
 }
 
 int
@@ -343,7 +472,35 @@ sys_write(struct lwp *l __unused, const void *v, register_t *retval)
 
 	if (SCARG(uap, count) > (size_t)SSIZE_MAX)
 		return EINVAL;
-	return dofilewrite(SCARG(uap, fd), &uio, retval);
+	return dofilewrite(SCARG(uap, fd), &uio, FOF_UPDATE_OFFSET, retval);
+}
+
+/* pread64/pwrite64: Linux checks the offset before the descriptor. */
+int
+sys_pread64(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(pread64);
+	struct iovec iov = {SCARG(uap, buf), SCARG(uap, count)};
+	struct uio uio = {
+	    &iov, 1, SCARG(uap, offset), SCARG(uap, count), UIO_READ, false};
+
+	if (SCARG(uap, offset) < 0 || SCARG(uap, count) > (size_t)SSIZE_MAX)
+		return EINVAL;
+	return dofileread(SCARG(uap, fd), &uio, 0, retval);
+}
+
+int
+sys_pwrite64(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(pwrite64);
+	struct iovec iov = {
+	    (void *)(uintptr_t)SCARG(uap, buf), SCARG(uap, count)};
+	struct uio uio = {
+	    &iov, 1, SCARG(uap, offset), SCARG(uap, count), UIO_WRITE, false};
+
+	if (SCARG(uap, offset) < 0 || SCARG(uap, count) > (size_t)SSIZE_MAX)
+		return EINVAL;
+	return dofilewrite(SCARG(uap, fd), &uio, 0, retval);
 }
 
 /* Copies in a caller's iovec array; *iovp is kmem of iovcnt entries. */
@@ -381,9 +538,10 @@ iov_copyin(
 	return 0;
 }
 
+/* readv/writev (flags FOF_UPDATE_OFFSET) and preadv/pwritev (offset). */
 static int
-dofilev(int fd, const struct iovec *uiov, int iovcnt, enum uio_rw rw,
-    register_t *retval)
+dofilev(int fd, const struct iovec *uiov, int iovcnt, off_t offset, int flags,
+    enum uio_rw rw, register_t *retval)
 {
 	struct iovec *iov;
 	struct uio uio;
@@ -392,11 +550,11 @@ dofilev(int fd, const struct iovec *uiov, int iovcnt, enum uio_rw rw,
 
 	if ((error = iov_copyin(uiov, iovcnt, &iov, &resid)) != 0)
 		return error;
-	uio = (struct uio){iov, iovcnt, 0, resid, rw, false};
+	uio = (struct uio){iov, iovcnt, offset, resid, rw, false};
 	if (rw == UIO_READ)
-		error = dofileread(fd, &uio, retval);
+		error = dofileread(fd, &uio, flags, retval);
 	else
-		error = dofilewrite(fd, &uio, retval);
+		error = dofilewrite(fd, &uio, flags, retval);
 	if (iov != NULL)
 		kmem_free(iov, sizeof(*iov) * (size_t)iovcnt);
 	return error;
@@ -407,8 +565,8 @@ sys_readv(struct lwp *l __unused, const void *v, register_t *retval)
 {
 	SYSCALL_ARGS(readv);
 
-	return dofilev(SCARG(uap, fd), SCARG(uap, iov), SCARG(uap, iovcnt),
-	    UIO_READ, retval);
+	return dofilev(SCARG(uap, fd), SCARG(uap, iov), SCARG(uap, iovcnt), 0,
+	    FOF_UPDATE_OFFSET, UIO_READ, retval);
 }
 
 int
@@ -416,8 +574,77 @@ sys_writev(struct lwp *l __unused, const void *v, register_t *retval)
 {
 	SYSCALL_ARGS(writev);
 
+	return dofilev(SCARG(uap, fd), SCARG(uap, iov), SCARG(uap, iovcnt), 0,
+	    FOF_UPDATE_OFFSET, UIO_WRITE, retval);
+}
+
+/*
+ * preadv/pwritev.  The raw Linux calls split the offset in two registers
+ * (low, high); on a 64-bit architecture the low one holds all of it and
+ * the high one is ignored, which is the table's single off_t.
+ */
+int
+sys_preadv(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(preadv);
+
+	if (SCARG(uap, offset) < 0)
+		return EINVAL;
 	return dofilev(SCARG(uap, fd), SCARG(uap, iov), SCARG(uap, iovcnt),
-	    UIO_WRITE, retval);
+	    SCARG(uap, offset), 0, UIO_READ, retval);
+}
+
+int
+sys_pwritev(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(pwritev);
+
+	if (SCARG(uap, offset) < 0)
+		return EINVAL;
+	return dofilev(SCARG(uap, fd), SCARG(uap, iov), SCARG(uap, iovcnt),
+	    SCARG(uap, offset), 0, UIO_WRITE, retval);
+}
+
+int
+sys_lseek(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(lseek);
+	struct file *fp;
+	off_t newoff = 0;
+	int error;
+
+	if ((error = fd_getfile(SCARG(uap, fd), &fp)) != 0)
+		return error;
+	if (fp->f_ops->fo_seek == NULL)
+		error = ESPIPE;
+	else
+		error = fp->f_ops->fo_seek(
+		    fp, SCARG(uap, offset), SCARG(uap, whence), &newoff);
+	(void)file_release(fp);
+	if (error == 0)
+		*retval = (register_t)newoff;
+	return error;
+}
+
+int
+sys_fstat(struct lwp *l __unused, const void *v, register_t *retval __unused)
+{
+	SYSCALL_ARGS(fstat);
+	struct file *fp;
+	struct stat st;
+	int error;
+
+	if ((error = fd_getfile(SCARG(uap, fd), &fp)) != 0)
+		return error;
+	memset(&st, 0, sizeof(st));
+	if (fp->f_ops->fo_stat == NULL)
+		error = EINVAL;
+	else
+		error = fp->f_ops->fo_stat(fp, &st);
+	(void)file_release(fp);
+	if (error == 0)
+		error = copyout(&st, SCARG(uap, statbuf), sizeof(st));
+	return error;
 }
 
 int
@@ -428,6 +655,75 @@ sys_close(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	return fd_close(SCARG(uap, fd));
 }
 
+/*
+ * Gives process p a private copy of its descriptor table if it shares
+ * one (close_range's CLOSE_RANGE_UNSHARE).  The shared table loses p's
+ * reference; the files stay open in both.
+ */
+static int
+fd_unshare(struct proc *p)
+{
+	struct filedesc *old = atomic_load_acquire(&p->p_fd), *new;
+	int error;
+
+	if (atomic_load_relaxed(&old->fd_refcnt) == 1)
+		return 0;
+	if ((error = fd_copy(old, &new)) != 0)
+		return error;
+	mutex_enter(&p->p_lock);
+	atomic_store_release(&p->p_fd, new);
+	mutex_exit(&p->p_lock);
+	fd_free(old); /* not p's table any more: no hooks run */
+	return 0;
+}
+
+/*
+ * close_range: closes descriptors first..last, or with CLOSE_RANGE_CLOEXEC
+ * marks them close-on-exec; CLOSE_RANGE_UNSHARE first gives the process a
+ * table of its own, so the others sharing the old one keep theirs.
+ */
+int
+sys_close_range(struct lwp *l, const void *v, register_t *retval __unused)
+{
+	SYSCALL_ARGS(close_range);
+	unsigned first = SCARG(uap, first), last = SCARG(uap, last);
+	int flags = SCARG(uap, flags), error;
+	struct filedesc *fdp;
+	struct file *fp;
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return EINVAL;
+	if (first > last)
+		return EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) &&
+	    (error = fd_unshare(l->l_proc)) != 0)
+		return error;
+	fdp = fd_table();
+	if (flags & CLOSE_RANGE_CLOEXEC) {
+		mutex_enter(&fdp->fd_lock);
+		for (unsigned fd = first;
+		     fd <= last && fd < (unsigned)fdp->fd_nfiles; fd++)
+			if (fdp->fd_files[fd] != NULL)
+				fdp->fd_flags[fd] |= FD_CLOEXEC;
+		mutex_exit(&fdp->fd_lock);
+		return 0;
+	}
+	/* One slot at a time: files are closed without the table's lock. */
+	for (unsigned fd = first; fd <= last; fd++) {
+		mutex_enter(&fdp->fd_lock);
+		if (fd >= (unsigned)fdp->fd_nfiles) {
+			mutex_exit(&fdp->fd_lock);
+			break;
+		}
+		mutex_exit(&fdp->fd_lock);
+		if ((fp = fd_take(fdp, (int)fd)) != NULL)
+			(void)fd_closefile(l->l_proc, fp);
+		if (fd == ~0u)
+			break;
+	}
+	return 0;
+}
+
 static int
 dodup(int oldfd, int minfd, int fdflags, register_t *retval)
 {
@@ -436,7 +732,7 @@ dodup(int oldfd, int minfd, int fdflags, register_t *retval)
 
 	if ((error = fd_getfile(oldfd, &fp)) != 0)
 		return error;
-	error = fd_install(curproc->p_fd, fp, minfd, fdflags, &fd);
+	error = fd_install(fd_table(), fp, minfd, fdflags, &fd);
 	(void)file_release(fp);
 	if (error == 0)
 		*retval = fd;
@@ -447,7 +743,7 @@ dodup(int oldfd, int minfd, int fdflags, register_t *retval)
 static int
 dodup2(int oldfd, int newfd, int fdflags, register_t *retval)
 {
-	struct filedesc *fdp = curproc->p_fd;
+	struct filedesc *fdp = fd_table();
 	struct file *fp, *old = NULL;
 	int error;
 
@@ -462,7 +758,7 @@ dodup2(int oldfd, int newfd, int fdflags, register_t *retval)
 	mutex_exit(&fdp->fd_lock);
 	(void)file_release(fp);
 	if (old != NULL)
-		(void)file_release(old);
+		(void)fd_closefile(curproc, old);
 	if (error == 0)
 		*retval = newfd;
 	return error;
@@ -508,11 +804,51 @@ sys_dup3(struct lwp *l __unused, const void *v, register_t *retval)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
+/*
+ * Sets the changeable status flags of fp (SETFL_MASK) to those of flags:
+ * the file's own fo_fcntl_setfl sees the request first and may refuse it.
+ */
+static int
+file_setfl(struct file *fp, int flags)
+{
+	int error = 0;
+
+	if (fp->f_ops->fo_fcntl_setfl != NULL)
+		error = fp->f_ops->fo_fcntl_setfl(fp, flags);
+	if (error == 0) {
+		mutex_enter(&fp->f_lock);
+		atomic_store_relaxed(&fp->f_flag,
+		    (fp->f_flag & ~SETFL_MASK) | (flags & SETFL_MASK));
+		mutex_exit(&fp->f_lock);
+	}
+	return error;
+}
+
+/* Sets or clears FD_CLOEXEC of descriptor fd, if it still holds fp. */
+static int
+fd_setcloexec(int fd, struct file *fp, bool on)
+{
+	struct filedesc *fdp = fd_table();
+	int error = 0;
+
+	mutex_enter(&fdp->fd_lock);
+	if (fd < fdp->fd_nfiles && fdp->fd_files[fd] == fp) {
+		if (on)
+			fdp->fd_flags[fd] |= FD_CLOEXEC;
+		else
+			fdp->fd_flags[fd] &= (uint8_t)~FD_CLOEXEC;
+	} else {
+		error = EBADF;
+	}
+	mutex_exit(&fdp->fd_lock);
+	return error;
+}
+
 int
 sys_fcntl(struct lwp *l __unused, const void *v, register_t *retval)
 {
 	SYSCALL_ARGS(fcntl);
-	struct filedesc *fdp = curproc->p_fd;
+	struct filedesc *fdp = fd_table();
 	int fd = SCARG(uap, fd), error;
 	long arg = SCARG(uap, arg);
 	struct file *fp;
@@ -539,30 +875,69 @@ sys_fcntl(struct lwp *l __unused, const void *v, register_t *retval)
 		mutex_exit(&fdp->fd_lock);
 		break;
 	case F_SETFD:
-		mutex_enter(&fdp->fd_lock);
-		if (fd < fdp->fd_nfiles && fdp->fd_files[fd] == fp)
-			fdp->fd_flags[fd] = (uint8_t)(arg & FD_CLOEXEC);
-		else
-			error = EBADF;
-		mutex_exit(&fdp->fd_lock);
+		error = fd_setcloexec(fd, fp, (arg & FD_CLOEXEC) != 0);
 		break;
 	case F_GETFL:
-		mutex_enter(&fp->f_lock);
-		*retval = fp->f_flag;
-		mutex_exit(&fp->f_lock);
+		*retval = file_flags(fp);
 		break;
 	case F_SETFL:
-		if (fp->f_ops->fo_fcntl_setfl != NULL)
-			error = fp->f_ops->fo_fcntl_setfl(fp, (int)arg);
-		if (error == 0) {
-			mutex_enter(&fp->f_lock);
-			fp->f_flag = (fp->f_flag & ~SETFL_MASK) |
-			    ((int)arg & SETFL_MASK);
-			mutex_exit(&fp->f_lock);
-		}
+		error = file_setfl(fp, (int)arg);
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		/* Record locks are the VFS's (vfs_lockf.c), on vnodes only. */
+		if (vfs_fcntl_lock == NULL || fp->f_ops->fo_type != DTYPE_VNODE)
+			error = EBADF;
+		else
+			error = vfs_fcntl_lock(fp, SCARG(uap, cmd), (void *)arg);
 		break;
 	default:
 		error = EINVAL;
+		break;
+	}
+	(void)file_release(fp);
+	return error;
+}
+
+/*
+ * ioctl: the requests every file answers alike are done here (FIONBIO
+ * and FIOASYNC set a status flag as fcntl(F_SETFL) does, FIOCLEX and
+ * FIONCLEX the descriptor's close-on-exec flag); the rest go to the
+ * file.  Linux takes the request as 32 bits, so does this.
+ */
+int
+sys_ioctl(struct lwp *l __unused, const void *v, register_t *retval)
+{
+	SYSCALL_ARGS(ioctl);
+	unsigned cmd = (unsigned)SCARG(uap, request);
+	void *arg = SCARG(uap, arg);
+	int fd = SCARG(uap, fd), error, on, bit;
+	struct file *fp;
+
+	if ((error = fd_getfile(fd, &fp)) != 0)
+		return error;
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		error = fd_setcloexec(fd, fp, cmd == FIOCLEX);
+		break;
+	case FIONBIO:
+	case FIOASYNC:
+		if ((error = copyin(arg, &on, sizeof(on))) != 0)
+			break;
+		bit = cmd == FIONBIO ? O_NONBLOCK : O_ASYNC;
+		error = file_setfl(
+		    fp, on ? file_flags(fp) | bit : file_flags(fp) & ~bit);
+		break;
+	default:
+		if (fp->f_ops->fo_ioctl == NULL)
+			error = ENOTTY;
+		else
+			error = fp->f_ops->fo_ioctl(fp, cmd, arg, retval);
 		break;
 	}
 	(void)file_release(fp);

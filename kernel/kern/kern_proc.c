@@ -12,6 +12,9 @@
 
 #include "../../include/rump/rump.h"
 
+int proc_hooks_fork(struct proc *parent, struct proc *child);
+void proc_hooks_exit(struct proc *p);
+
 struct proc proc0;
 struct proc *proc1;
 kmutex_t proc_lock;
@@ -143,6 +146,10 @@ proc_create(struct proc *parent, int rfflags, struct proc **pp)
 	mutex_exit(&parent->p_lock);
 	if (error)
 		goto fail;
+	if ((error = proc_hooks_fork(parent, p)) != 0) {
+		fd_free(p->p_fd);
+		goto fail;
+	}
 
 	mutex_enter(&proc_lock);
 	if (proc1 == NULL && parent == &proc0)
@@ -179,6 +186,7 @@ proc_exit(struct proc *p)
 				q->p_pptr = proc1;
 	mutex_exit(&proc_lock);
 
+	proc_hooks_exit(p);
 	fd_free(p->p_fd);
 	kauth_cred_free(p->p_cred);
 	mutex_destroy(&p->p_lock);

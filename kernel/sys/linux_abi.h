@@ -142,6 +142,10 @@ struct utsname {
 #define SIGSTOP 19
 #define SIGSYS  31
 #define NSIG    65
+/* The kernel's signal set: what ppoll and pselect6 pass (8 bytes). */
+typedef struct {
+	unsigned long sig[1];
+} sigset_t;
 
 /* setresuid()/setresgid(): leave this id unchanged. */
 #define ID_UNCHANGED ((unsigned int)-1)

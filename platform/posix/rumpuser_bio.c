@@ -116,9 +116,8 @@ bio_thread(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "rumpuser_bio");
-	rumpuser__hyp.hyp_schedule();
+	/* The lwproc upcalls take a CPU themselves (see rumpuser.h). */
 	error = rumpuser__hyp.hyp_lwproc_newlwp(0);
-	rumpuser__hyp.hyp_unschedule();
 	if (error != 0)
 		fprintf(stderr,
 		    "rumpuser_bio: no lwp for the I/O thread "
