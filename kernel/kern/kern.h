@@ -174,9 +174,18 @@ bool mutex_tryenter(kmutex_t *m);
 void mutex_exit(kmutex_t *m);
 bool mutex_owned(kmutex_t *m);
 
+/*
+ * rwlocks: a word of state taken with one compare-and-swap when there is
+ * no contention (readers count in it, a writer sets RW_WRITE); waiters
+ * sleep on the lock's hypercall mutex and condvar.  A waiting writer keeps
+ * new readers out.
+ */
 typedef enum { RW_READER, RW_WRITER } krw_t;
 typedef struct krwlock {
-	struct rumpuser_rw *rw_hyp;
+	unsigned long rw_state;		/* [a] RW_* bits, readers << RW_SHIFT */
+	struct lwp *rw_writer;		/* [a] the holding writer */
+	struct rumpuser_mtx *rw_mtx;	/* sleeping */
+	struct rumpuser_cv *rw_cv;
 	int rw_class;
 } krwlock_t;
 void rw_init(krwlock_t *rw);

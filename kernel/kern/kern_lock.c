@@ -177,18 +177,68 @@ mutex_owned(kmutex_t *m)
 	return owner != NULL && owner == curlwp;
 }
 
+#define RW_WRITE 0x1UL	  /* a writer holds it */
+#define RW_WANTWRITE 0x2UL /* a writer waits: readers stay out */
+#define RW_WAITERS 0x4UL   /* someone sleeps on rw_cv */
+#define RW_SHIFT 3
+#define RW_READER_UNIT (1UL << RW_SHIFT)
+
 void
 rw_init(krwlock_t *rw)
 {
-	rumpuser_rw_init(&rw->rw_hyp);
+	rw->rw_state = 0;
+	rw->rw_writer = NULL;
+	rumpuser_mutex_init(&rw->rw_mtx, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&rw->rw_cv);
 	rw->rw_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
 }
 
 void
 rw_destroy(krwlock_t *rw)
 {
-	rumpuser_rw_destroy(rw->rw_hyp);
-	rw->rw_hyp = NULL;
+	KASSERTMSG(rw->rw_state == 0, "rw_destroy: rwlock %p is held", rw);
+	rumpuser_cv_destroy(rw->rw_cv);
+	rumpuser_mutex_destroy(rw->rw_mtx);
+}
+
+/* One attempt; for readers, fails while a writer holds or wants it. */
+static inline bool
+rw_try(krwlock_t *rw, krw_t op)
+{
+	unsigned long old = atomic_load_relaxed(&rw->rw_state);
+
+	if (op == RW_READER) {
+		while (!(old & (RW_WRITE | RW_WANTWRITE))) {
+			if (__atomic_compare_exchange_n(&rw->rw_state, &old,
+				old + RW_READER_UNIT, false, __ATOMIC_ACQUIRE,
+				__ATOMIC_RELAXED))
+				return true;
+		}
+		return false;
+	}
+	/* A writer may take it when no one holds it (waiters' bits stay). */
+	while ((old & ~(RW_WANTWRITE | RW_WAITERS)) == 0) {
+		if (__atomic_compare_exchange_n(&rw->rw_state, &old,
+			(old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
+			__ATOMIC_RELAXED)) {
+			atomic_store_relaxed(&rw->rw_writer, curlwp);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+rw_wake(krwlock_t *rw)
+{
+	/*
+	 * The wrapped enter: a sleeper coming back from rw_cv holds rw_mtx
+	 * while it waits for a CPU, so we must not hold ours while waiting.
+	 */
+	rumpuser_mutex_enter(rw->rw_mtx);
+	__atomic_and_fetch(&rw->rw_state, ~RW_WAITERS, __ATOMIC_SEQ_CST);
+	rumpuser_cv_broadcast(rw->rw_cv);
+	rumpuser_mutex_exit(rw->rw_mtx);
 }
 
 void
@@ -197,9 +247,28 @@ rw_enter(krwlock_t *rw, krw_t op)
 	if (__predict_false(lockdebug_enabled) && op == RW_WRITER &&
 	    rw_write_held(rw))
 		panic("rw_enter: locking against myself: rwlock %p", rw);
-	rumpuser_rw_enter(
-	    op == RW_WRITER ? RUMPUSER_RW_WRITER : RUMPUSER_RW_READER,
-	    rw->rw_hyp);
+	if (__predict_true(rw_try(rw, op)))
+		goto out;
+	/*
+	 * Sleep: announce ourselves (RW_WAITERS, and RW_WANTWRITE for a
+	 * writer) under the mutex, then retry; a releaser that sees the bit
+	 * takes the mutex to wake us, so no wakeup is lost.
+	 */
+	rumpuser_mutex_enter(rw->rw_mtx);
+	for (;;) {
+		unsigned long bits = RW_WAITERS |
+		    (op == RW_WRITER ? RW_WANTWRITE : 0);
+
+		__atomic_or_fetch(&rw->rw_state, bits, __ATOMIC_SEQ_CST);
+		if (rw_try(rw, op))
+			break;
+		rumpuser_cv_wait(rw->rw_cv, rw->rw_mtx);
+	}
+	rumpuser_mutex_exit(rw->rw_mtx);
+	/* Others may still wait: let them look again. */
+	if (atomic_load_relaxed(&rw->rw_state) & RW_WAITERS)
+		rw_wake(rw);
+out:
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(rw->rw_class);
 }
@@ -207,51 +276,83 @@ rw_enter(krwlock_t *rw, krw_t op)
 bool
 rw_tryenter(krwlock_t *rw, krw_t op)
 {
-	if (rumpuser_rw_tryenter(
-	        op == RW_WRITER ? RUMPUSER_RW_WRITER : RUMPUSER_RW_READER,
-	        rw->rw_hyp) != 0)
+	if (!rw_try(rw, op))
 		return false;
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(rw->rw_class);
 	return true;
 }
 
+/* Reader → writer when the caller is the only reader. */
 bool
 rw_tryupgrade(krwlock_t *rw)
 {
-	return rumpuser_rw_tryupgrade(rw->rw_hyp) == 0;
+	unsigned long old = atomic_load_relaxed(&rw->rw_state);
+
+	while ((old & ~(RW_WANTWRITE | RW_WAITERS)) == RW_READER_UNIT) {
+		if (__atomic_compare_exchange_n(&rw->rw_state, &old,
+			(old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
+			__ATOMIC_RELAXED)) {
+			atomic_store_relaxed(&rw->rw_writer, curlwp);
+			return true;
+		}
+	}
+	return false;
 }
 
+/* Writer → reader, letting other readers in. */
 void
 rw_downgrade(krwlock_t *rw)
 {
-	rumpuser_rw_downgrade(rw->rw_hyp);
+	unsigned long old = atomic_load_relaxed(&rw->rw_state), new;
+
+	KASSERT(old & RW_WRITE);
+	atomic_store_relaxed(&rw->rw_writer, NULL);
+	do {
+		new = (old & ~(RW_WRITE | RW_WANTWRITE)) + RW_READER_UNIT;
+	} while (!__atomic_compare_exchange_n(&rw->rw_state, &old, new, false,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	if (new & RW_WAITERS)
+		rw_wake(rw);
 }
 
 void
 rw_exit(krwlock_t *rw)
 {
+	unsigned long old = atomic_load_relaxed(&rw->rw_state), new;
+
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_released(rw->rw_class);
-	rumpuser_rw_exit(rw->rw_hyp);
+	if (old & RW_WRITE) {
+		atomic_store_relaxed(&rw->rw_writer, NULL);
+		/* The writer's wish is fulfilled: WANTWRITE goes with it. */
+		new = __atomic_and_fetch(&rw->rw_state,
+		    ~(RW_WRITE | RW_WANTWRITE), __ATOMIC_SEQ_CST);
+	} else {
+		KASSERTMSG(old >= RW_READER_UNIT,
+		    "rw_exit: rwlock %p not held", rw);
+		new = __atomic_sub_fetch(&rw->rw_state, RW_READER_UNIT,
+		    __ATOMIC_SEQ_CST);
+		/* The last reader lets a waiting writer retry. */
+		if (new >= RW_READER_UNIT)
+			return;
+	}
+	if (new & RW_WAITERS)
+		rw_wake(rw);
 }
 
 bool
 rw_write_held(krwlock_t *rw)
 {
-	int held;
-
-	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw->rw_hyp, &held);
-	return held != 0;
+	return (atomic_load_relaxed(&rw->rw_state) & RW_WRITE) &&
+	    atomic_load_relaxed(&rw->rw_writer) == curlwp;
 }
 
+/* Some reader holds it (readers are not tracked one by one). */
 bool
 rw_read_held(krwlock_t *rw)
 {
-	int held;
-
-	rumpuser_rw_held(RUMPUSER_RW_READER, rw->rw_hyp, &held);
-	return held != 0;
+	return atomic_load_relaxed(&rw->rw_state) >= RW_READER_UNIT;
 }
 
 bool

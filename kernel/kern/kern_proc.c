@@ -129,8 +129,16 @@ proc_create(struct proc *parent, int rfflags, struct proc **pp)
 	proc_setup(p, -1, parent->p_comm);
 
 	mutex_enter(&parent->p_lock);
-	p->p_cred = parent->p_cred;
-	kauth_cred_hold(p->p_cred);
+	/*
+	 * A copy of its own: credentials are held and dropped on every
+	 * call, and processes on different CPUs should not share the count.
+	 */
+	if ((p->p_cred = kauth_cred_dup(parent->p_cred)) == NULL) {
+		mutex_exit(&parent->p_lock);
+		mutex_destroy(&p->p_lock);
+		kmem_free(p, sizeof(*p));
+		return ENOMEM;
+	}
 	p->p_umask = parent->p_umask;
 	memcpy(p->p_rlimit, parent->p_rlimit, sizeof(p->p_rlimit));
 	if (rfflags & RUMP_RFCFDG) {

@@ -9,7 +9,7 @@
  *   → vnode operations of a file system (fs/<name>/)
  *   → buffer cache (vfs_bio.c) → block devices (etfs, rumpuser_bio)
  *
- * Vnode life cycle (v_state, guarded by vcache_lock):
+ * Vnode life cycle (v_state, guarded by the vnode cache's stripe lock):
  *   LOADING  vcache_get() made it and the file system is filling it in;
  *            others looking up the same key wait.
  *   ACTIVE   in use (v_usecount > 0) or cached idle on the LRU list
@@ -23,8 +23,8 @@
  * (RUMP_NVNODES, default 8192) or memory is short.
  *
  * Locks and their order: mnt_renamelock → vnode locks (a directory before
- * its children; two unrelated vnodes by address) → vcache_lock,
- * v_interlock.  The VFS takes the vnode locks around each operation, as
+ * its children; two unrelated vnodes by address) → the vnode cache's
+ * stripe and LRU locks, v_interlock.  The VFS takes the vnode locks around each operation, as
  * the comments on struct vnodeops say, so a file system rarely locks a
  * vnode itself.
  */
@@ -171,7 +171,8 @@ struct vnodeops {
 
 /*
  * A vnode.
- * [I] immutable after load  [v] vcache_lock  [a] atomic  [l] v_lock
+ * [I] immutable after load  [v] the vnode cache's locks  [a] atomic
+ * [l] v_lock
  * [i] v_interlock
  */
 struct vnode {
@@ -197,6 +198,7 @@ struct vnode {
 	void *v_ncchildren;		/* [nc] entries of names in it (a dir) */
 	struct vnode *v_hashnext;	/* [v] */
 	struct vnode *v_lrunext, *v_lruprev; /* [v] idle LRU */
+	int v_lruidx;			/* [v] which CPU's LRU, or < 0 */
 };
 #define VS_LOADING 1
 #define VS_ACTIVE 2
@@ -250,7 +252,6 @@ struct mount {
 	unsigned long mnt_flags;	/* [m] MS_* */
 	int mnt_iflag;			/* [m] MNTI_* */
 	unsigned mnt_refcnt;		/* [a] */
-	unsigned mnt_nvnodes;		/* [v] vnodes in the cache */
 	uint64_t mnt_id;		/* [I] fsid */
 	krwlock_t mnt_renamelock;
 	char mnt_fstype[16];		/* [I] */

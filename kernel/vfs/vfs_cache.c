@@ -11,7 +11,8 @@
  *
  * Locks: a stripe lock per group of hash chains guards the chains;
  * nc_list_lock guards the LRU list, the per-vnode lists and the count.
- * Order: stripe lock → nc_list_lock → (vcache_lock, in cache_lookup).
+ * Order: stripe lock → nc_list_lock; cache_lookup takes the vnode cache's
+ * locks under a stripe lock.
  */
 #include "vfs.h"
 
@@ -48,6 +49,12 @@ nc_hashof(struct vnode *dvp, const char *name, size_t len)
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	/* FNV's low bits see only the low bits of each byte: mix them. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
@@ -254,6 +261,13 @@ cache_purge(struct vnode *vp)
 {
 	char name[NC_NAMELEN];
 
+	/*
+	 * Unlocked look first: at reclaim no one can name vp anew (a lookup
+	 * that enters an entry holds a reference), and most vnodes have none.
+	 */
+	if (atomic_load_relaxed(&vp->v_ncnames) == NULL &&
+	    atomic_load_relaxed(&vp->v_ncchildren) == NULL)
+		return;
 	for (;;) {
 		struct ncentry *nc;
 		struct vnode *dvp;

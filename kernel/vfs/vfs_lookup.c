@@ -17,7 +17,11 @@
 int etfs_lookup(const char *path, size_t len, struct vnode **vpp)
     __attribute__((weak));
 
-/* The process's root and cwd, referenced. */
+/*
+ * The process's root and cwd, referenced.  The real root is not
+ * referenced (it never goes away, and every lookup would otherwise write
+ * its count): root_release() knows.
+ */
 static void
 cwd_get(struct vnode **rootp, struct vnode **cwdp)
 {
@@ -27,7 +31,8 @@ cwd_get(struct vnode **rootp, struct vnode **cwdp)
 	mutex_enter(&p->p_lock);
 	cwdi = p->p_cwdi;
 	*rootp = cwdi && cwdi->cwdi_rdir ? cwdi->cwdi_rdir : rootvnode;
-	vref(*rootp);
+	if (*rootp != rootvnode)
+		vref(*rootp);
 	if (cwdp != NULL) {
 		*cwdp = cwdi && cwdi->cwdi_cdir ? cwdi->cwdi_cdir : rootvnode;
 		vref(*cwdp);
@@ -35,10 +40,21 @@ cwd_get(struct vnode **rootp, struct vnode **cwdp)
 	mutex_exit(&p->p_lock);
 }
 
-/* Looks name up in dvp (referenced, unlocked): *vpp referenced. */
+static void
+root_release(struct vnode *root)
+{
+	if (root != rootvnode)
+		root_release(root);
+}
+
+/*
+ * Looks name up in dvp (referenced, unlocked): *vpp referenced.  With
+ * nocache the answer is not entered in the name cache: the last name of
+ * a create, remove or rename, which the caller is about to change.
+ */
 static int
 lookup_one(struct vnode *dvp, const struct componentname *cn,
-    struct vnode **vpp)
+    struct vnode **vpp, bool nocache)
 {
 	int error;
 
@@ -51,6 +67,8 @@ lookup_one(struct vnode *dvp, const struct componentname *cn,
 	else
 		error = dvp->v_op->vop_lookup(dvp, cn, vpp);
 	vn_unlock(dvp);
+	if (nocache)
+		return error;
 	if (error == 0)
 		cache_enter(dvp, cn->cn_nameptr, cn->cn_namelen, *vpp);
 	else if (error == ENOENT)
@@ -133,13 +151,13 @@ namei(struct nameidata *nd)
 		dp = root;
 		vref(dp);
 	} else if (pbuf[0] == '\0' && !(nd->nd_flags & NI_EMPTYPATH)) {
-		vrele(root);
+		root_release(root);
 		error = ENOENT;
 		goto out;
 	} else if (nd->nd_dirfd == AT_FDCWD) {
 		struct vnode *r2;
 
-		vrele(root);
+		root_release(root);
 		cwd_get(&r2, &dp);
 		root = r2;
 	} else {
@@ -147,13 +165,13 @@ namei(struct nameidata *nd)
 
 		error = fd_getvnode(nd->nd_dirfd, &dp, &fp);
 		if (error) {
-			vrele(root);
+			root_release(root);
 			goto out;
 		}
 		file_release(fp);
 		if (dp->v_type != VDIR && pbuf[0] != '\0') {
 			vrele(dp);
-			vrele(root);
+			root_release(root);
 			error = ENOTDIR;
 			goto out;
 		}
@@ -161,7 +179,7 @@ namei(struct nameidata *nd)
 	if (pbuf[0] == '\0') {
 		/* AT_EMPTY_PATH: the descriptor's own vnode. */
 		nd->nd_vp = dp;
-		vrele(root);
+		root_release(root);
 		goto out;
 	}
 
@@ -218,11 +236,12 @@ namei(struct nameidata *nd)
 			if (dp == root || dp == rootvnode) {
 				vp = dp;
 				vref(vp);
-			} else if ((error = lookup_one(dp, &cn, &vp)) != 0) {
+			} else if ((error = lookup_one(dp, &cn, &vp, false)) != 0) {
 				break;
 			}
 		} else {
-			error = lookup_one(dp, &cn, &vp);
+			error = lookup_one(dp, &cn, &vp,
+			    last && (nd->nd_flags & NI_PARENT));
 			if (error == ENOENT && last && (nd->nd_flags & NI_CREATE)) {
 				error = 0;
 				vp = NULL;
@@ -287,10 +306,10 @@ namei(struct nameidata *nd)
 			vrele(vp);
 		if (dp)
 			vrele(dp);
-		vrele(root);
+		root_release(root);
 		goto out;
 	}
-	vrele(root);
+	root_release(root);
 	if (vp != NULL && nd->nd_trailing_slash && vp->v_type != VDIR) {
 		vrele(vp);
 		if (dp)

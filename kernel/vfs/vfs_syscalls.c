@@ -7,10 +7,11 @@
  *
  * Each takes the caller's credentials once, resolves paths with namei,
  * checks permissions here (file systems trust the VFS), and calls the
- * vnode operations with the locks vfs.h lists.  Operations that change a
- * directory hold their mount's rename lock as readers, rename holds it as
- * writer: so rename alone ever holds several directory locks, and it may
- * take them in any order.
+ * vnode operations with the locks vfs.h lists.  Vnode locks go from a
+ * directory to its children; rename, the one call that holds several
+ * directories, first takes its mount's rename lock (renames one at a
+ * time, so the ancestry it checks cannot change), then the ancestor of
+ * its two directories before the other, then the two entries.
  */
 #include "kern/syscall.h"
 #include "vfs.h"
@@ -138,13 +139,11 @@ doopentmp(int dirfd, const char *upath, int flags, mode_t mode,
 	va.va_mode = mode & ALLPERMS & ~cur_umask();
 	if ((error = vn_create_attr(dvp, &va, nd.nd_cred)) != 0)
 		goto out;
-	rw_enter(&dvp->v_mount->mnt_renamelock, RW_READER);
 	vn_lock(dvp, RW_WRITER);
 	error = dvp->v_op->vop_create(dvp, &cn, &va, &vp);
 	vn_unlock(dvp);
 	if (error == 0 && (flags & O_EXCL))
 		vp->v_nolink = true;
-	rw_exit(&dvp->v_mount->mnt_renamelock);
 	if (error)
 		goto out;
 	error = file_alloc(&vnops, vp,
@@ -195,11 +194,7 @@ doopenat(int dirfd, const char *upath, int flags, mode_t mode,
 		error = EISDIR;
 		goto out;
 	}
-	if ((flags & O_CREAT) && nd.nd_dvp != NULL)
-		rw_enter(&nd.nd_dvp->v_mount->mnt_renamelock, RW_READER);
 	error = vn_open(&nd, flags, mode);
-	if ((flags & O_CREAT) && nd.nd_dvp != NULL)
-		rw_exit(&nd.nd_dvp->v_mount->mnt_renamelock);
 	if (error)
 		goto out;
 	fflags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC |
@@ -477,7 +472,6 @@ domake(int dirfd, const char *upath, enum vtype type, mode_t mode, dev_t dev,
 	va.va_rdev = dev;
 	if ((error = vn_create_attr(dvp, &va, nd.nd_cred)) != 0)
 		goto out;
-	rw_enter(&dvp->v_mount->mnt_renamelock, RW_READER);
 	vn_lock(dvp, RW_WRITER);
 	if (dvp->v_data == NULL)
 		error = ENOENT;
@@ -490,7 +484,6 @@ domake(int dirfd, const char *upath, enum vtype type, mode_t mode, dev_t dev,
 	/* Under dvp's lock: no lookup can cache the old answer meanwhile. */
 	cache_remove(dvp, nd.nd_cn.cn_nameptr, nd.nd_cn.cn_namelen);
 	vn_unlock(dvp);
-	rw_exit(&dvp->v_mount->mnt_renamelock);
 	if (error == 0)
 		vrele(vp);
 out:
@@ -633,7 +626,6 @@ dolink(int olddirfd, const char *uold, int newdirfd, const char *unew,
 	else
 		error = dir_writable(dvp, nnd.nd_cred);
 	if (error == 0) {
-		rw_enter(&dvp->v_mount->mnt_renamelock, RW_READER);
 		vn_lock(dvp, RW_WRITER);
 		if (vp != dvp)
 			vn_lock(vp, RW_WRITER);
@@ -642,7 +634,6 @@ dolink(int olddirfd, const char *uold, int newdirfd, const char *unew,
 		if (vp != dvp)
 			vn_unlock(vp);
 		vn_unlock(dvp);
-		rw_exit(&dvp->v_mount->mnt_renamelock);
 	}
 	namei_user_done(&nnd, npath);
 	namei_user_done(&ond, opath);
@@ -709,7 +700,6 @@ doremove(int dirfd, const char *upath, bool dir)
 	if ((error = dir_writable(dvp, nd.nd_cred)) != 0 ||
 	    (error = sticky_ok(dvp, vp, nd.nd_cred)) != 0)
 		goto out;
-	rw_enter(&dvp->v_mount->mnt_renamelock, RW_READER);
 	vn_lock(dvp, RW_WRITER);
 	vn_lock(vp, RW_WRITER);
 	if (dvp->v_data == NULL || vp->v_data == NULL)
@@ -721,7 +711,6 @@ doremove(int dirfd, const char *upath, bool dir)
 	cache_remove(dvp, nd.nd_cn.cn_nameptr, nd.nd_cn.cn_namelen);
 	vn_unlock(vp);
 	vn_unlock(dvp);
-	rw_exit(&dvp->v_mount->mnt_renamelock);
 	if (error == 0 && dir)
 		cache_purge(vp);
 out:
@@ -789,10 +778,10 @@ is_below(struct vnode *dir, struct vnode *anc, bool *below)
 	return error;
 }
 
+/* Locks the distinct vnodes of v[0..n) by address. */
 static void
 lock_sorted(struct vnode **v, int n)
 {
-	/* Distinct vnodes, by address; the rename lock makes any order safe. */
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
 			struct vnode *t = v[j];
@@ -806,11 +795,16 @@ lock_sorted(struct vnode **v, int n)
 }
 
 static void
-unlock_sorted(struct vnode **v, int n)
+unlock_all(struct vnode **v, int n)
 {
-	for (int i = 0; i < n; i++)
-		if (i == 0 || v[i] != v[i - 1])
+	for (int i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i; j++)
+			seen |= v[j] == v[i];
+		if (!seen)
 			vn_unlock(v[i]);
+	}
 }
 
 static int
@@ -914,13 +908,46 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 		rw_exit(&mp->mnt_renamelock);
 		goto out;
 	}
+	/*
+	 * The directories, ancestor first (a remove in the ancestor locks it
+	 * before the other); unrelated ones by address.  Then the entries:
+	 * neither is an ancestor of the other (checked above).
+	 */
 	n = 0;
-	lk[n++] = fdvp;
-	lk[n++] = tdvp;
-	lk[n++] = fvp;
-	if (tvp)
-		lk[n++] = tvp;
-	lock_sorted(lk, n);
+	if (fdvp == tdvp) {
+		lk[n++] = fdvp;
+		vn_lock(fdvp, RW_WRITER);
+	} else {
+		bool t_above = false, f_above = false;
+
+		if ((error = is_below(fdvp, tdvp, &t_above)) == 0 && !t_above)
+			error = is_below(tdvp, fdvp, &f_above);
+		if (error) {
+			rw_exit(&mp->mnt_renamelock);
+			goto out;
+		}
+		lk[0] = t_above ? tdvp : fdvp;
+		lk[1] = t_above ? fdvp : tdvp;
+		if (t_above || f_above) {
+			vn_lock(lk[0], RW_WRITER);
+			vn_lock(lk[1], RW_WRITER);
+		} else {
+			lock_sorted(lk, 2);
+		}
+		n = 2;
+	}
+	{
+		struct vnode *ents[2];
+		int ne = 0;
+
+		if (fvp != fdvp && fvp != tdvp)
+			ents[ne++] = fvp;
+		if (tvp && tvp != fdvp && tvp != tdvp && tvp != fvp)
+			ents[ne++] = tvp;
+		lock_sorted(ents, ne);
+		for (int i = 0; i < ne; i++)
+			lk[n++] = ents[i];
+	}
 	if (fdvp->v_data == NULL || tdvp->v_data == NULL || fvp->v_data == NULL)
 		error = ENOENT;
 	else
@@ -928,7 +955,7 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 		    &tnd.nd_cn, tvp, flags);
 	cache_remove(fdvp, fnd.nd_cn.cn_nameptr, fnd.nd_cn.cn_namelen);
 	cache_remove(tdvp, tnd.nd_cn.cn_nameptr, tnd.nd_cn.cn_namelen);
-	unlock_sorted(lk, n);
+	unlock_all(lk, n);
 	if (fvp->v_type == VDIR)
 		cache_purge(fvp); /* its ".." changed */
 	if (tvp && tvp->v_type == VDIR)

@@ -3,31 +3,46 @@
  *
  * Every vnode in use or cached sits in a hash by (mount, key).  The life
  * cycle is the one written in vfs.h: LOADING while its file system fills
- * it in, ACTIVE while referenced or idle on the LRU list, RECLAIMING when
- * its file system lets go of the node, then freed.  A reference is a count;
- * dropping one that is not the last takes no lock.  The last reference
- * calls vop_inactive, and the vnode either goes on the LRU list or, when
- * its file is gone, is reclaimed at once.  The cache keeps at most
- * vcache_max idle vnodes (RUMP_NVNODES) and gives them back when memory
- * is short.
+ * it in, ACTIVE while referenced or idle on an LRU list, RECLAIMING when
+ * its file system lets go of the node, then freed.  A reference is a
+ * count; dropping one that is not the last takes no lock.  The last
+ * reference calls vop_inactive, and the vnode either goes on the LRU list
+ * of the CPU that dropped it or, when its file is gone, is reclaimed at
+ * once.  Each CPU keeps at most its share of vcache_max idle vnodes
+ * (RUMP_NVNODES); all of them go when memory is short.  Nothing here is
+ * shared by all CPUs on the fast paths: no global lock, no global count.
  *
- * Lock: vcache_lock guards the hash, the LRU list, every v_state and the
- * transitions of v_usecount between 0 and 1.  It is taken after vnode
- * locks and never held across a file-system operation.
+ * Locks: the hash is split in VC_NLOCKS stripes; a stripe's lock guards
+ * its chains and, for the vnodes in them, v_state and the transitions of
+ * v_usecount between 0 and 1.  Each CPU's LRU list has its own lock,
+ * taken after a stripe lock.  Neither is held across a file-system call.
+ * Lock order: vnode locks → stripe lock → LRU lock.
  */
 #include "vfs.h"
 
 void vfs_fifo_reclaim(struct vnode *vp);
 
 #define VCACHE_NHASH 16384
+#define VC_NLOCKS 64
+#define VC_OFFLRU (-1)	/* not on a list */
+#define VC_EVICTING (-2) /* taken off by an evictor, decision pending */
 
-static kmutex_t vcache_lock;
-static kcondvar_t vcache_cv; /* a LOADING or RECLAIMING vnode changed */
-static struct vnode *vcache_hash[VCACHE_NHASH];
-static struct vnode *lru_head, *lru_tail;
-static unsigned lru_count;
-static unsigned vcache_max = 8192;
-static unsigned vcache_total;
+struct vc_stripe {
+	kmutex_t vs_lock;
+	kcondvar_t vs_cv; /* a LOADING or RECLAIMING vnode changed */
+} __cacheline_aligned;
+
+/* [l] vl_lock */
+struct vc_lru {
+	kmutex_t vl_lock;
+	struct vnode *vl_head, *vl_tail; /* [l] */
+	unsigned vl_count;		 /* [l] */
+} __cacheline_aligned;
+
+static struct vc_stripe vc_stripes[VC_NLOCKS];
+static struct vnode *vcache_hash[VCACHE_NHASH]; /* [stripe] */
+static struct vc_lru *vc_lrus;			 /* one per CPU */
+static unsigned vcache_max = 8192; /* idle vnodes, split among CPUs */
 
 static uint32_t
 vcache_hashof(struct mount *mp, const void *key, size_t keylen)
@@ -37,37 +52,65 @@ vcache_hashof(struct mount *mp, const void *key, size_t keylen)
 
 	for (size_t i = 0; i < keylen; i++)
 		h = (h ^ k[i]) * 16777619u;
+	/* FNV's low bits see only the low bits of each byte: mix them. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
+static struct vc_stripe *
+stripe_of(uint32_t h)
+{
+	return &vc_stripes[(h % VCACHE_NHASH) % VC_NLOCKS];
+}
+
+/* Takes vp off its LRU list, if it is on one.  Holds vp's stripe. */
 static void
 lru_remove(struct vnode *vp)
 {
-	KASSERT(mutex_owned(&vcache_lock));
+	struct vc_lru *vl;
+
+	KASSERT(mutex_owned(&stripe_of(vp->v_hash)->vs_lock));
+	if (vp->v_lruidx < 0) {
+		vp->v_lruidx = VC_OFFLRU; /* an evictor will see it revived */
+		return;
+	}
+	vl = &vc_lrus[vp->v_lruidx];
+	mutex_enter(&vl->vl_lock);
 	if (vp->v_lruprev)
 		vp->v_lruprev->v_lrunext = vp->v_lrunext;
 	else
-		lru_head = vp->v_lrunext;
+		vl->vl_head = vp->v_lrunext;
 	if (vp->v_lrunext)
 		vp->v_lrunext->v_lruprev = vp->v_lruprev;
 	else
-		lru_tail = vp->v_lruprev;
+		vl->vl_tail = vp->v_lruprev;
+	vl->vl_count--;
+	mutex_exit(&vl->vl_lock);
 	vp->v_lrunext = vp->v_lruprev = NULL;
-	lru_count--;
+	vp->v_lruidx = VC_OFFLRU;
 }
 
 static void
-lru_append(struct vnode *vp)
+lru_append(struct vnode *vp, int idx)
 {
-	KASSERT(mutex_owned(&vcache_lock));
+	struct vc_lru *vl = &vc_lrus[idx];
+
+	KASSERT(mutex_owned(&stripe_of(vp->v_hash)->vs_lock));
+	mutex_enter(&vl->vl_lock);
 	vp->v_lrunext = NULL;
-	vp->v_lruprev = lru_tail;
-	if (lru_tail)
-		lru_tail->v_lrunext = vp;
+	vp->v_lruprev = vl->vl_tail;
+	if (vl->vl_tail)
+		vl->vl_tail->v_lrunext = vp;
 	else
-		lru_head = vp;
-	lru_tail = vp;
-	lru_count++;
+		vl->vl_head = vp;
+	vl->vl_tail = vp;
+	vl->vl_count++;
+	vp->v_lruidx = idx;
+	mutex_exit(&vl->vl_lock);
 }
 
 static void
@@ -75,7 +118,7 @@ hash_remove(struct vnode *vp)
 {
 	struct vnode **pp = &vcache_hash[vp->v_hash % VCACHE_NHASH];
 
-	KASSERT(mutex_owned(&vcache_lock));
+	KASSERT(mutex_owned(&stripe_of(vp->v_hash)->vs_lock));
 	while (*pp != vp)
 		pp = &(*pp)->v_hashnext;
 	*pp = vp->v_hashnext;
@@ -98,36 +141,63 @@ vnode_free(struct vnode *vp)
 static void
 vnode_reclaim(struct vnode *vp)
 {
-	struct mount *mp = vp->v_mount;
-
+	struct vc_stripe *vs = stripe_of(vp->v_hash);
 	cache_purge(vp);
 	vfs_fifo_reclaim(vp);
 	if (vp->v_data != NULL && vp->v_op->vop_reclaim != NULL)
 		(void)vp->v_op->vop_reclaim(vp);
 	vp->v_data = NULL;
-	mutex_enter(&vcache_lock);
+	mutex_enter(&vs->vs_lock);
 	vp->v_state = VS_RECLAIMED;
-	mp->mnt_nvnodes--;
-	vcache_total--;
-	cv_broadcast(&vcache_cv);
-	mutex_exit(&vcache_lock);
+	cv_broadcast(&vs->vs_cv);
+	mutex_exit(&vs->vs_lock);
 	vnode_free(vp);
 }
 
-/* Takes the oldest idle vnode off the cache, if there are too many. */
-static struct vnode *
-lru_victim(unsigned max)
+/*
+ * Evicts the oldest idle vnode of list idx if it holds more than max, or
+ * with max 0 of any list.  No locks held.
+ */
+static bool
+lru_evict(int idx, unsigned max)
 {
-	struct vnode *vp = lru_head;
+	struct vnode *vp = NULL;
+	struct vc_stripe *vs;
 
-	KASSERT(mutex_owned(&vcache_lock));
-	if (lru_count <= max || vp == NULL)
-		return NULL;
-	KASSERT(vp->v_usecount == 0 && vp->v_state == VS_ACTIVE);
-	lru_remove(vp);
+	if (max != 0 && atomic_load_relaxed(&vc_lrus[idx].vl_count) <= max)
+		return false;
+	for (int n = 0; n < (max ? 1 : ncpu) && vp == NULL; n++) {
+		struct vc_lru *vl = &vc_lrus[(idx + n) % ncpu];
+
+		mutex_enter(&vl->vl_lock);
+		if ((vp = vl->vl_head) != NULL) {
+			vl->vl_head = vp->v_lrunext;
+			if (vl->vl_head)
+				vl->vl_head->v_lruprev = NULL;
+			else
+				vl->vl_tail = NULL;
+			vp->v_lrunext = vp->v_lruprev = NULL;
+			vp->v_lruidx = VC_EVICTING;
+			vl->vl_count--;
+		}
+		mutex_exit(&vl->vl_lock);
+	}
+	if (vp == NULL)
+		return false;
+	/* Decide under its stripe: a lookup may have revived it meanwhile. */
+	vs = stripe_of(vp->v_hash);
+	mutex_enter(&vs->vs_lock);
+	if (vp->v_lruidx != VC_EVICTING || vp->v_state != VS_ACTIVE ||
+	    atomic_load_relaxed(&vp->v_usecount) != 0) {
+		mutex_exit(&vs->vs_lock);
+		return true;
+	}
+	vp->v_lruidx = VC_OFFLRU;
 	hash_remove(vp);
 	vp->v_state = VS_RECLAIMING;
-	return vp;
+	mutex_exit(&vs->vs_lock);
+	vnode_reclaim(vp);
+	return true;
 }
 
 void
@@ -142,8 +212,9 @@ void
 vrele(struct vnode *vp)
 {
 	unsigned n = atomic_load_relaxed(&vp->v_usecount);
-	struct vnode *victim;
+	struct vc_stripe *vs;
 	bool recycle = false;
+	int idx;
 
 	/* Not the last reference: no lock. */
 	while (n > 1) {
@@ -154,28 +225,29 @@ vrele(struct vnode *vp)
 	KASSERTMSG(n == 1, "vrele: vnode %p has no reference", vp);
 
 	/* Still holding it, so it cannot go away under inactive. */
-	if (vp->v_op->vop_inactive != NULL)
+	if (vp->v_op->vop_inactive != NULL && vp->v_data != NULL)
 		(void)vp->v_op->vop_inactive(vp, &recycle);
 
-	mutex_enter(&vcache_lock);
+	vs = stripe_of(vp->v_hash);
+	mutex_enter(&vs->vs_lock);
 	if (atomic_dec(&vp->v_usecount) != 0) {
 		/* Revived by a lookup meanwhile. */
-		mutex_exit(&vcache_lock);
+		mutex_exit(&vs->vs_lock);
 		return;
 	}
 	if (recycle || (vp->v_mount->mnt_iflag & MNTI_UNMOUNTING) ||
-	    vcache_max == 0) {
-		hash_remove(vp);
+	    vcache_max == 0 || vp->v_state != VS_ACTIVE) {
+		if (vp->v_state == VS_ACTIVE)
+			hash_remove(vp);
 		vp->v_state = VS_RECLAIMING;
-		mutex_exit(&vcache_lock);
+		mutex_exit(&vs->vs_lock);
 		vnode_reclaim(vp);
 		return;
 	}
-	lru_append(vp);
-	victim = lru_victim(vcache_max);
-	mutex_exit(&vcache_lock);
-	if (victim != NULL)
-		vnode_reclaim(victim);
+	idx = curcpu()->ci_index;
+	lru_append(vp, idx);
+	mutex_exit(&vs->vs_lock);
+	(void)lru_evict(idx, MAX(vcache_max / (unsigned)ncpu, 1));
 }
 
 void
@@ -195,11 +267,12 @@ vcache_get(struct mount *mp, const void *key, size_t keylen,
     struct vnode **vpp)
 {
 	uint32_t h = vcache_hashof(mp, key, keylen);
+	struct vc_stripe *vs = stripe_of(h);
 	struct vnode *vp, *nvp = NULL;
 	int error;
 
 	KASSERT(keylen <= sizeof(vp->v_key));
-	mutex_enter(&vcache_lock);
+	mutex_enter(&vs->vs_lock);
 again:
 	for (vp = vcache_hash[h % VCACHE_NHASH]; vp; vp = vp->v_hashnext) {
 		if (vp->v_hash == h && vp->v_mount == mp &&
@@ -208,13 +281,13 @@ again:
 	}
 	if (vp != NULL) {
 		if (vp->v_state != VS_ACTIVE) {
-			cv_wait(&vcache_cv, &vcache_lock);
+			cv_wait(&vs->vs_cv, &vs->vs_lock);
 			goto again;
 		}
 		if (atomic_load_relaxed(&vp->v_usecount) == 0)
 			lru_remove(vp);
 		atomic_inc(&vp->v_usecount);
-		mutex_exit(&vcache_lock);
+		mutex_exit(&vs->vs_lock);
 		if (nvp != NULL)
 			vnode_free(nvp);
 		*vpp = vp;
@@ -222,13 +295,14 @@ again:
 	}
 	if (nvp == NULL) {
 		/* Allocate outside the lock, then look again. */
-		mutex_exit(&vcache_lock);
+		mutex_exit(&vs->vs_lock);
 		nvp = kmem_zalloc(sizeof(*nvp), KM_SLEEP);
 		if (nvp == NULL)
 			return ENOMEM;
 		rw_init(&nvp->v_lock);
 		mutex_init(&nvp->v_interlock, MUTEX_DEFAULT);
-		mutex_enter(&vcache_lock);
+		nvp->v_lruidx = VC_OFFLRU;
+		mutex_enter(&vs->vs_lock);
 		goto again;
 	}
 	vp = nvp;
@@ -240,26 +314,22 @@ again:
 	vp->v_usecount = 1;
 	vp->v_hashnext = vcache_hash[h % VCACHE_NHASH];
 	vcache_hash[h % VCACHE_NHASH] = vp;
-	mp->mnt_nvnodes++;
-	vcache_total++;
-	mutex_exit(&vcache_lock);
+	mutex_exit(&vs->vs_lock);
 
 	error = mp->mnt_op->vfs_loadvnode(mp, vp, key, keylen);
 
-	mutex_enter(&vcache_lock);
+	mutex_enter(&vs->vs_lock);
 	if (error) {
 		hash_remove(vp);
-		mp->mnt_nvnodes--;
-		vcache_total--;
 		vp->v_state = VS_RECLAIMED;
-		cv_broadcast(&vcache_cv);
-		mutex_exit(&vcache_lock);
+		cv_broadcast(&vs->vs_cv);
+		mutex_exit(&vs->vs_lock);
 		vnode_free(vp);
 		return error;
 	}
 	vp->v_state = VS_ACTIVE;
-	cv_broadcast(&vcache_cv);
-	mutex_exit(&vcache_lock);
+	cv_broadcast(&vs->vs_cv);
+	mutex_exit(&vs->vs_lock);
 	*vpp = vp;
 	return 0;
 }
@@ -273,16 +343,17 @@ bool vcache_tryget(struct vnode *vp);
 bool
 vcache_tryget(struct vnode *vp)
 {
+	struct vc_stripe *vs = stripe_of(vp->v_hash);
 	bool ok;
 
-	mutex_enter(&vcache_lock);
+	mutex_enter(&vs->vs_lock);
 	ok = vp->v_state == VS_ACTIVE;
 	if (ok) {
 		if (atomic_load_relaxed(&vp->v_usecount) == 0)
 			lru_remove(vp);
 		atomic_inc(&vp->v_usecount);
 	}
-	mutex_exit(&vcache_lock);
+	mutex_exit(&vs->vs_lock);
 	return ok;
 }
 
@@ -293,12 +364,14 @@ vcache_tryget(struct vnode *vp)
 void
 vcache_remove(struct vnode *vp)
 {
-	mutex_enter(&vcache_lock);
+	struct vc_stripe *vs = stripe_of(vp->v_hash);
+
+	mutex_enter(&vs->vs_lock);
 	if (vp->v_state == VS_ACTIVE) {
 		hash_remove(vp);
 		vp->v_state = VS_RECLAIMING;
 	}
-	mutex_exit(&vcache_lock);
+	mutex_exit(&vs->vs_lock);
 }
 
 /*
@@ -312,35 +385,36 @@ vcache_flush_mount(struct mount *mp, bool force)
 	struct vnode *vp, *next, *list = NULL;
 	int busy = 0;
 
-	mutex_enter(&vcache_lock);
-	for (int i = 0; i < VCACHE_NHASH; i++) {
-		for (vp = vcache_hash[i]; vp; vp = vp->v_hashnext) {
-			if (vp->v_mount != mp || vp == mp->mnt_root)
-				continue;
-			if (vp->v_state != VS_ACTIVE ||
-			    atomic_load_relaxed(&vp->v_usecount) != 0)
-				busy++;
-		}
+	for (int s = 0; s < VC_NLOCKS; s++) {
+		mutex_enter(&vc_stripes[s].vs_lock);
+		for (int i = s; i < VCACHE_NHASH; i += VC_NLOCKS)
+			for (vp = vcache_hash[i]; vp; vp = vp->v_hashnext)
+				if (vp->v_mount == mp && vp != mp->mnt_root &&
+				    (vp->v_state != VS_ACTIVE ||
+					atomic_load_relaxed(&vp->v_usecount) != 0))
+					busy++;
+		mutex_exit(&vc_stripes[s].vs_lock);
 	}
-	if (busy && !force) {
-		mutex_exit(&vcache_lock);
+	if (busy && !force)
 		return EBUSY;
-	}
-	for (int i = 0; i < VCACHE_NHASH; i++) {
-		for (vp = vcache_hash[i]; vp; vp = next) {
-			next = vp->v_hashnext;
-			if (vp->v_mount != mp || vp == mp->mnt_root ||
-			    vp->v_state != VS_ACTIVE ||
-			    atomic_load_relaxed(&vp->v_usecount) != 0)
-				continue;
-			lru_remove(vp);
-			hash_remove(vp);
-			vp->v_state = VS_RECLAIMING;
-			vp->v_lrunext = list;
-			list = vp;
+	for (int s = 0; s < VC_NLOCKS; s++) {
+		mutex_enter(&vc_stripes[s].vs_lock);
+		for (int i = s; i < VCACHE_NHASH; i += VC_NLOCKS) {
+			for (vp = vcache_hash[i]; vp; vp = next) {
+				next = vp->v_hashnext;
+				if (vp->v_mount != mp || vp == mp->mnt_root ||
+				    vp->v_state != VS_ACTIVE ||
+				    atomic_load_relaxed(&vp->v_usecount) != 0)
+					continue;
+				lru_remove(vp);
+				hash_remove(vp);
+				vp->v_state = VS_RECLAIMING;
+				vp->v_lrunext = list;
+				list = vp;
+			}
 		}
+		mutex_exit(&vc_stripes[s].vs_lock);
 	}
-	mutex_exit(&vcache_lock);
 	for (vp = list; vp; vp = next) {
 		next = vp->v_lrunext;
 		vnode_reclaim(vp);
@@ -353,12 +427,14 @@ void vcache_reclaim_root(struct vnode *vp);
 void
 vcache_reclaim_root(struct vnode *vp)
 {
-	mutex_enter(&vcache_lock);
+	struct vc_stripe *vs = stripe_of(vp->v_hash);
+
+	mutex_enter(&vs->vs_lock);
 	KASSERT(vp->v_usecount == 1);
 	vp->v_usecount = 0;
 	hash_remove(vp);
 	vp->v_state = VS_RECLAIMING;
-	mutex_exit(&vcache_lock);
+	mutex_exit(&vs->vs_lock);
 	vnode_reclaim(vp);
 }
 
@@ -366,18 +442,10 @@ vcache_reclaim_root(struct vnode *vp)
 static size_t
 vcache_reclaim(void *arg __unused)
 {
-	struct vnode *vp;
 	size_t freed = 0;
 
-	for (int i = 0; i < 1024; i++) {
-		mutex_enter(&vcache_lock);
-		vp = lru_victim(0);
-		mutex_exit(&vcache_lock);
-		if (vp == NULL)
-			break;
-		vnode_reclaim(vp);
-		freed += sizeof(*vp);
-	}
+	for (int i = 0; i < 1024 && lru_evict(0, 0); i++)
+		freed += sizeof(struct vnode);
 	return freed;
 }
 static struct kmem_reclaimer vcache_reclaimer = {vcache_reclaim, NULL, NULL};
@@ -388,8 +456,15 @@ vcache_init(void)
 {
 	char buf[16];
 
-	mutex_init(&vcache_lock, MUTEX_DEFAULT);
-	cv_init(&vcache_cv);
+	for (int i = 0; i < VC_NLOCKS; i++) {
+		mutex_init(&vc_stripes[i].vs_lock, MUTEX_DEFAULT);
+		cv_init(&vc_stripes[i].vs_cv);
+	}
+	vc_lrus = kmem_zalloc(sizeof(*vc_lrus) * (size_t)ncpu, KM_SLEEP);
+	if (vc_lrus == NULL)
+		panic("vcache_init: no memory");
+	for (int i = 0; i < ncpu; i++)
+		mutex_init(&vc_lrus[i].vl_lock, MUTEX_DEFAULT);
 	if (kern_getparam("RUMP_NVNODES", buf, sizeof(buf)) == 0) {
 		int64_t n = parse_size(buf);
 
