@@ -134,7 +134,8 @@ libs: $(LIBS) $(B)/include/rump/rump_syscalls.h
 # ----------------------------------------------------------------- programs
 CMD_SRCS := $(wildcard cmd/*/*.c)
 PROGRAMS := $(patsubst cmd/%/,$(B)/bin/%,$(sort $(dir $(CMD_SRCS))))
-$(B)/bin/%: $(wildcard cmd/%/*.c) $(LIBS)
+.SECONDEXPANSION:
+$(B)/bin/%: $$(wildcard cmd/$$*/*.c) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $(wildcard cmd/$*/*.c) -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
 		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed $(LDSAN)

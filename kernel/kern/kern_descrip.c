@@ -30,7 +30,6 @@ int vfs_fcntl_lock(struct file *fp, int cmd, void *uarg) __attribute__((weak));
 #define SSIZE_MAX  0x7fffffffffffffffL
 #define FIOASYNC   0x5452
 
-void proc_hooks_fdclose(struct proc *p, struct file *fp); /* kern_hooks.c */
 
 /* The current process's descriptor table. */
 static inline struct filedesc *

@@ -31,7 +31,6 @@ proc_hooks_register(struct proc_hooks *ph)
  * of those that succeeded before it run for the child, and its error is
  * returned: the fork fails as if no hook had run.
  */
-int proc_hooks_fork(struct proc *parent, struct proc *child);
 int
 proc_hooks_fork(struct proc *parent, struct proc *child)
 {
@@ -53,7 +52,6 @@ proc_hooks_fork(struct proc *parent, struct proc *child)
 }
 
 /* Runs every ph_exit for a process whose last lwp is gone. */
-void proc_hooks_exit(struct proc *p);
 void
 proc_hooks_exit(struct proc *p)
 {
@@ -65,7 +63,6 @@ proc_hooks_exit(struct proc *p)
 }
 
 /* Runs every ph_fdclose: process p closes one of its descriptors of fp. */
-void proc_hooks_fdclose(struct proc *p, struct file *fp);
 void
 proc_hooks_fdclose(struct proc *p, struct file *fp)
 {

@@ -12,8 +12,6 @@
 
 #include "../../include/rump/rump.h"
 
-int proc_hooks_fork(struct proc *parent, struct proc *child);
-void proc_hooks_exit(struct proc *p);
 
 struct proc proc0;
 struct proc *proc1;

@@ -207,11 +207,17 @@ int file_release(struct file *fp);
 struct proc_hooks {
 	int (*ph_fork)(struct proc *parent, struct proc *child);
 	void (*ph_exit)(struct proc *p);
-	/* Called when a process closes its last descriptor of fp (locks). */
+	/*
+	 * Called on every close of a descriptor of fp by p (Linux drops a
+	 * process's record locks of a file on any close of it).
+	 */
 	void (*ph_fdclose)(struct proc *p, struct file *fp);
 	struct proc_hooks *ph_next;
 };
 void proc_hooks_register(struct proc_hooks *ph);
+int proc_hooks_fork(struct proc *parent, struct proc *child);
+void proc_hooks_exit(struct proc *p);
+void proc_hooks_fdclose(struct proc *p, struct file *fp);
 
 /*
  * Waiting for files to become ready (kern_poll.c).  A file keeps a

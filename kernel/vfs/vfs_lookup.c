@@ -44,7 +44,7 @@ static void
 root_release(struct vnode *root)
 {
 	if (root != rootvnode)
-		root_release(root);
+		vrele(root);
 }
 
 /*

@@ -32,12 +32,17 @@ struct vc_stripe {
 	kcondvar_t vs_cv; /* a LOADING or RECLAIMING vnode changed */
 } __cacheline_aligned;
 
-/* [l] vl_lock */
+/* [l] vl_lock.  Padded to a cache line (kmem gives 16-byte alignment). */
 struct vc_lru {
-	kmutex_t vl_lock;
-	struct vnode *vl_head, *vl_tail; /* [l] */
-	unsigned vl_count;		 /* [l] */
-} __cacheline_aligned;
+	union {
+		struct {
+			kmutex_t vl_lock;
+			struct vnode *vl_head, *vl_tail; /* [l] */
+			unsigned vl_count;		 /* [l] */
+		};
+		char vl_pad[COHERENCY_UNIT];
+	};
+};
 
 static struct vc_stripe vc_stripes[VC_NLOCKS];
 static struct vnode *vcache_hash[VCACHE_NHASH]; /* [stripe] */

@@ -5,6 +5,7 @@
 #                     host <unistd.h>/<sys/reboot.h> constants
 #  pkgconfig_static   the same linked with -static and pkg-config --static
 #  installed_files    headers, sonamed libraries, archives and .pc in place
+#  pkgconfig_vfs      a program using files, linked with pkg-config rumpvfs
 b=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(cd "$b/.." && pwd)
 cc=${CC:-cc}
@@ -24,7 +25,8 @@ fi
 missing=
 for f in include/rump/rump.h include/rump/rump_syscalls.h include/rump/rumpuser.h \
 	lib/librump.so lib/librump.so.0 lib/librump.a lib/librumpuser.so.0 \
-	lib/librumpuser.a lib/pkgconfig/rump.pc bin/rumpk-demo; do
+	lib/librumpuser.a lib/pkgconfig/rump.pc lib/librumpvfs.so.0 \
+	lib/librumpvfs.a lib/pkgconfig/rumpvfs.pc bin/rumpk-demo; do
 	[ -e "$prefix/$f" ] || missing="$missing $f"
 done
 soname=$(readelf -d "$prefix/lib/librump.so" | awk '/SONAME/ {print $5}')
@@ -76,6 +78,38 @@ else
 	else
 		pass pkgconfig_static
 	fi
+fi
+cat >"$tmp/vfs.c" <<'EOC'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <rump/rump.h>
+int main(void) {
+	struct stat st;
+	char buf[8] = "";
+	int fd;
+	if (rump_init() != 0) return 1;
+	if (rump_sys_mkdir("/d", 0700) != 0) return 2;
+	if ((fd = rump_sys_open("/d/f", O_CREAT | O_RDWR | O_EXCL, 0640)) < 0) return 3;
+	if (rump_sys_write(fd, "abc", 3) != 3) return 4;
+	if (rump_sys_pread64(fd, buf, 3, 0) != 3 || strcmp(buf, "abc")) return 5;
+	if (rump_sys_fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0640) return 6;
+	if (rump_sys_open("/d/f", O_CREAT | O_EXCL, 0) != -1) return 7;
+	puts("vfs ok");
+	return 0;
+}
+EOC
+if nm "$b/lib/librump.a" 2>/dev/null | grep -q ' U __[at]san_'; then
+	skip pkgconfig_vfs "sanitizer build: outside programs would need the sanitizer flags"
+elif ! command -v pkg-config >/dev/null; then
+	skip pkgconfig_vfs "pkg-config is not installed"
+elif ! $cc -o "$tmp/vfs" "$tmp/vfs.c" -Wl,--as-needed $(pkg-config --cflags --libs rumpvfs) >"$tmp/err" 2>&1; then
+	fail pkgconfig_vfs "compile: $(head -c 600 "$tmp/err")"
+elif ! out=$("$tmp/vfs" 2>&1) || [ "$out" != "vfs ok" ]; then
+	fail pkgconfig_vfs "run: $out"
+else
+	pass pkgconfig_vfs
 fi
 echo "t_install: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
