@@ -79,19 +79,20 @@ nc_lists_insert(struct ncentry *nc)
 		nc_lru_head = nc;
 	nc_lru_tail = nc;
 
+	/* Heads are written atomically: cache_purge peeks without the lock. */
 	head = nc->nc_dvp->v_ncchildren;
 	nc->nc_cprev = NULL;
 	nc->nc_cnext = head;
 	if (head)
 		head->nc_cprev = nc;
-	nc->nc_dvp->v_ncchildren = nc;
+	atomic_store_relaxed(&nc->nc_dvp->v_ncchildren, (void *)nc);
 	if (nc->nc_vp) {
 		head = nc->nc_vp->v_ncnames;
 		nc->nc_tprev = NULL;
 		nc->nc_tnext = head;
 		if (head)
 			head->nc_tprev = nc;
-		nc->nc_vp->v_ncnames = nc;
+		atomic_store_relaxed(&nc->nc_vp->v_ncnames, (void *)nc);
 	}
 	atomic_store_relaxed(&nc_count, nc_count + 1);
 }
@@ -112,14 +113,16 @@ nc_lists_remove(struct ncentry *nc)
 	if (nc->nc_cprev)
 		nc->nc_cprev->nc_cnext = nc->nc_cnext;
 	else
-		nc->nc_dvp->v_ncchildren = nc->nc_cnext;
+		atomic_store_relaxed(&nc->nc_dvp->v_ncchildren,
+		    (void *)nc->nc_cnext);
 	if (nc->nc_cnext)
 		nc->nc_cnext->nc_cprev = nc->nc_cprev;
 	if (nc->nc_vp) {
 		if (nc->nc_tprev)
 			nc->nc_tprev->nc_tnext = nc->nc_tnext;
 		else
-			nc->nc_vp->v_ncnames = nc->nc_tnext;
+			atomic_store_relaxed(&nc->nc_vp->v_ncnames,
+			    (void *)nc->nc_tnext);
 		if (nc->nc_tnext)
 			nc->nc_tnext->nc_tprev = nc->nc_tprev;
 	}

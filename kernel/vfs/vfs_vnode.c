@@ -72,19 +72,30 @@ stripe_of(uint32_t h)
 	return &vc_stripes[(h % VCACHE_NHASH) % VC_NLOCKS];
 }
 
-/* Takes vp off its LRU list, if it is on one.  Holds vp's stripe. */
+/*
+ * Takes vp off its LRU list, if it is on one.  Holds vp's stripe.  An
+ * evictor may take vp off its list at the same time (it holds only the
+ * list's lock): so v_lruidx is read again under that lock.
+ */
 static void
 lru_remove(struct vnode *vp)
 {
 	struct vc_lru *vl;
+	int idx = atomic_load_relaxed(&vp->v_lruidx);
 
 	KASSERT(mutex_owned(&stripe_of(vp->v_hash)->vs_lock));
-	if (vp->v_lruidx < 0) {
-		vp->v_lruidx = VC_OFFLRU; /* an evictor will see it revived */
+	if (idx < 0) {
+		/* Off every list; an evictor will see it revived. */
+		atomic_store_relaxed(&vp->v_lruidx, VC_OFFLRU);
 		return;
 	}
-	vl = &vc_lrus[vp->v_lruidx];
+	vl = &vc_lrus[idx];
 	mutex_enter(&vl->vl_lock);
+	if (atomic_load_relaxed(&vp->v_lruidx) != idx) {
+		mutex_exit(&vl->vl_lock);
+		atomic_store_relaxed(&vp->v_lruidx, VC_OFFLRU);
+		return;
+	}
 	if (vp->v_lruprev)
 		vp->v_lruprev->v_lrunext = vp->v_lrunext;
 	else
@@ -93,10 +104,10 @@ lru_remove(struct vnode *vp)
 		vp->v_lrunext->v_lruprev = vp->v_lruprev;
 	else
 		vl->vl_tail = vp->v_lruprev;
-	vl->vl_count--;
-	mutex_exit(&vl->vl_lock);
+	atomic_store_relaxed(&vl->vl_count, vl->vl_count - 1);
 	vp->v_lrunext = vp->v_lruprev = NULL;
-	vp->v_lruidx = VC_OFFLRU;
+	atomic_store_relaxed(&vp->v_lruidx, VC_OFFLRU);
+	mutex_exit(&vl->vl_lock);
 }
 
 static void
@@ -113,8 +124,8 @@ lru_append(struct vnode *vp, int idx)
 	else
 		vl->vl_head = vp;
 	vl->vl_tail = vp;
-	vl->vl_count++;
-	vp->v_lruidx = idx;
+	atomic_store_relaxed(&vl->vl_count, vl->vl_count + 1);
+	atomic_store_relaxed(&vp->v_lruidx, idx);
 	mutex_exit(&vl->vl_lock);
 }
 
@@ -182,8 +193,8 @@ lru_evict(int idx, unsigned max)
 			else
 				vl->vl_tail = NULL;
 			vp->v_lrunext = vp->v_lruprev = NULL;
-			vp->v_lruidx = VC_EVICTING;
-			vl->vl_count--;
+			atomic_store_relaxed(&vp->v_lruidx, VC_EVICTING);
+			atomic_store_relaxed(&vl->vl_count, vl->vl_count - 1);
 		}
 		mutex_exit(&vl->vl_lock);
 	}
@@ -192,12 +203,13 @@ lru_evict(int idx, unsigned max)
 	/* Decide under its stripe: a lookup may have revived it meanwhile. */
 	vs = stripe_of(vp->v_hash);
 	mutex_enter(&vs->vs_lock);
-	if (vp->v_lruidx != VC_EVICTING || vp->v_state != VS_ACTIVE ||
+	if (atomic_load_relaxed(&vp->v_lruidx) != VC_EVICTING ||
+	    vp->v_state != VS_ACTIVE ||
 	    atomic_load_relaxed(&vp->v_usecount) != 0) {
 		mutex_exit(&vs->vs_lock);
 		return true;
 	}
-	vp->v_lruidx = VC_OFFLRU;
+	atomic_store_relaxed(&vp->v_lruidx, VC_OFFLRU);
 	hash_remove(vp);
 	vp->v_state = VS_RECLAIMING;
 	mutex_exit(&vs->vs_lock);

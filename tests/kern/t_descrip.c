@@ -15,15 +15,7 @@
 #include <rump/rump.h>
 
 #include "harness.h"
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
+#include "rumptest.h"
 
 /* Whether descriptor fd is open in the calling process. */
 static int
@@ -36,7 +28,7 @@ T_CASE(lseek_espipe, "lseek on a pipe or the console is ESPIPE")
 {
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_ERRNO(rump_sys_lseek(fds[0], 0, SEEK_SET), ESPIPE);
 	T_ERRNO(rump_sys_lseek(fds[1], 0, SEEK_CUR), ESPIPE);
@@ -52,7 +44,7 @@ T_CASE(pread_espipe, "positional I/O on a pipe or the console is ESPIPE")
 	struct iovec iov = {buf, 3};
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_sys_write(fds[1], buf, 3), 3);
 	T_ERRNO(rump_sys_pread64(fds[0], buf, 3, 0), ESPIPE);
@@ -75,7 +67,7 @@ T_CASE(pread_einval,
 	struct iovec iov = {buf, 3};
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_ERRNO(rump_sys_pread64(fds[0], buf, 3, -1), EINVAL);
 	T_ERRNO(rump_sys_pwrite64(fds[1], buf, 3, -1), EINVAL);
@@ -91,7 +83,7 @@ T_CASE(fstat_console, "fstat of the console: a character device")
 {
 	struct stat st;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_fstat(0, &st));
 	T_ASSERT(S_ISCHR(st.st_mode));
 	T_EQ(major(st.st_rdev), 5);
@@ -108,7 +100,7 @@ T_CASE(ioctl_fionbio, "FIONBIO sets and clears O_NONBLOCK")
 	int fds[2], on = 1;
 	char c;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_ioctl(fds[0], FIONBIO, &on));
 	T_EQ(rump_sys_fcntl(fds[0], F_GETFL), O_RDONLY | O_NONBLOCK);
@@ -129,7 +121,7 @@ T_CASE(ioctl_cloexec, "FIOCLEX and FIONCLEX set the descriptor's flag only")
 {
 	int fds[2], d;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(d = rump_sys_dup(fds[0]));
 	T_OK(rump_sys_ioctl(fds[0], FIOCLEX));
@@ -146,7 +138,7 @@ T_CASE(ioctl_enotty, "requests a file does not know are ENOTTY")
 	struct termios tio;
 	int fds[2], n;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_ERRNO(rump_sys_ioctl(0, TCGETS, &tio), ENOTTY);
 	T_ERRNO(rump_sys_ioctl(1, FIONREAD, &n), ENOTTY);
@@ -162,7 +154,7 @@ T_CASE(close_range_basic, "close_range closes the range and nothing else")
 {
 	int fds[2];
 
-	boot();
+	t_boot();
 	for (int i = 0; i < 3; i++)
 		T_OK(rump_sys_pipe(fds)); /* 3..8 */
 	T_OK(rump_sys_close_range(4, 6, 0));
@@ -189,7 +181,7 @@ T_CASE(close_range_eof,
 	int fds[2];
 	char c;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_close_range((unsigned)fds[1], (unsigned)fds[1], 0));
 	T_EQ(rump_sys_read(fds[0], &c, 1), 0);
@@ -199,7 +191,7 @@ T_CASE(close_range_cloexec, "CLOSE_RANGE_CLOEXEC marks instead of closing")
 {
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_close_range(4, ~0u, CLOSE_RANGE_CLOEXEC));
@@ -216,7 +208,7 @@ T_CASE(close_range_shared,
 	struct lwp *parent, *child;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
 	parent = rump_pub_lwproc_curlwp();
 	T_OK(rump_sys_pipe(fds));          /* 0, 1 */
@@ -251,7 +243,7 @@ T_CASE(close_range_unshare_cloexec,
 	struct lwp *parent;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	parent = rump_pub_lwproc_curlwp();
 	T_OK(rump_sys_pipe(fds));
@@ -268,7 +260,7 @@ T_CASE(dup2_closes, "dup2 over a pipe's last writer is EOF for its reader")
 	int fds[2];
 	char c;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_sys_dup2(0, fds[1]), fds[1]);
 	T_EQ(rump_sys_read(fds[0], &c, 1), 0);

@@ -11,19 +11,11 @@
 #include <rump/rump.h>
 
 #include "harness.h"
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
+#include "rumptest.h"
 
 T_CASE(implicit_pid1, "a thread with no lwp runs in pid 1, curlwp is NULL")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_sys_getpid(), 1);
 	T_EQ(rump_sys_getppid(), 0);
 	T_ASSERT(rump_pub_lwproc_curlwp() == NULL);
@@ -33,7 +25,7 @@ T_CASE(rfork_newpid, "rfork gives a new pid, child of the caller's process")
 {
 	pid_t a, b;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	a = rump_sys_getpid();
 	T_ASSERT(a > 1);
@@ -47,7 +39,7 @@ T_CASE(rfork_newpid, "rfork gives a new pid, child of the caller's process")
 
 T_CASE(rfork_badflags, "rfork with both fd flags or unknown flags is EINVAL")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG | RUMP_RFCFDG), EINVAL);
 	T_EQ(rump_pub_lwproc_rfork(0x100), EINVAL);
 	T_EQ(rump_sys_getpid(), 1);
@@ -57,7 +49,7 @@ T_CASE(inherit_creds, "children inherit the credentials of their parent")
 {
 	uid_t r, e, s;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	T_OK(rump_sys_setresgid(7, 7, 7));
 	T_OK(rump_sys_setresuid(5, 6, 5));
@@ -73,7 +65,7 @@ T_CASE(setuid_isolated, "setuid in one rforked process leaves another alone")
 {
 	struct lwp *a, *b;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	a = rump_pub_lwproc_curlwp();
 	rump_pub_lwproc_switch(NULL);
@@ -93,7 +85,7 @@ T_CASE(fd_flags, "rfork 0 shares, RFFDG copies, RFCFDG clears the fd table")
 {
 	int fd;
 
-	boot();
+	t_boot();
 	/* pid 1 has the console on 0, 1 and 2. */
 	T_OK(rump_sys_fcntl(0, F_GETFD));
 	T_OK(rump_sys_fcntl(2, F_GETFD));
@@ -118,7 +110,7 @@ T_CASE(fd_flags, "rfork 0 shares, RFFDG copies, RFCFDG clears the fd table")
 
 T_CASE(newlwp_esrch, "newlwp of a pid that does not exist is ESRCH")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_newlwp(31337), ESRCH);
 	T_EQ(rump_pub_lwproc_newlwp(-1), ESRCH);
 	T_ASSERT(rump_pub_lwproc_curlwp() == NULL);
@@ -129,7 +121,7 @@ T_CASE(lwps_128, "128 lwps in one process; it goes away with its last lwp")
 	struct lwp *l[128];
 	pid_t pid;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
 	pid = rump_sys_getpid();
 	l[0] = rump_pub_lwproc_curlwp();
@@ -161,7 +153,7 @@ T_CASE(switch_back, "switching between lwps switches the process context")
 	struct lwp *a, *b;
 	pid_t pa, pb;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	a = rump_pub_lwproc_curlwp();
 	pa = rump_sys_getpid();
@@ -196,7 +188,7 @@ expect_abort(void (*fn)(void))
 static void
 release_without_lwp(void)
 {
-	boot();
+	t_boot();
 	rump_pub_lwproc_releaselwp();
 }
 
@@ -220,7 +212,7 @@ switch_from_other_thread(void)
 {
 	pthread_t t;
 
-	boot();
+	t_boot();
 	if (rump_pub_lwproc_rfork(0) != 0)
 		_exit(1);
 	busy_lwp = rump_pub_lwproc_curlwp();
@@ -251,7 +243,7 @@ T_CASE(thread_exit_unbinds,
 	pthread_t t;
 	pid_t pid;
 
-	boot();
+	t_boot();
 	T_EQ(pthread_create(&t, NULL, rfork_and_exit, &l), 0);
 	T_EQ(pthread_join(t, NULL), 0);
 	T_ASSERT(l != NULL);
@@ -271,7 +263,7 @@ one_call(void *arg)
 
 T_CASE(short_threads, "2000 short-lived threads each make a call in pid 1")
 {
-	boot();
+	t_boot();
 	for (int i = 0; i < 2000; i++) {
 		pthread_t t;
 		int pid = 0;

@@ -18,20 +18,12 @@
 #include <rump/rump.h>
 
 #include "harness.h"
+#include "rumptest.h"
 
 #define PIPESZ 65536
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #endif
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
 
 static void
 sleep_ms(int ms)
@@ -63,7 +55,7 @@ T_CASE(basic, "bytes written to a pipe come out in order; ends are one-way")
 	int fds[2];
 	char buf[16];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(fds[0], 3);
 	T_EQ(fds[1], 4);
@@ -87,7 +79,7 @@ T_CASE(zero_length, "reads and writes of 0 bytes return 0 at once")
 	int fds[2];
 	char c;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_sys_read(fds[0], &c, 0), 0);
 	T_OK(rump_sys_close(fds[0]));
@@ -132,7 +124,7 @@ T_CASE(blocking_read, "a blocked read is woken by a writer in another thread")
 	char buf[32];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	d = (struct delayed){fds[1], 100, "wake up", 7, 0, 0};
 	t0 = t_now_ns();
@@ -149,7 +141,7 @@ T_CASE(eof, "read returns what is left, then 0 once the writers are gone")
 	int fds[2], fd2;
 	char buf[8];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(fd2 = rump_sys_dup(fds[1]));
 	T_EQ(rump_sys_write(fds[1], "abc", 3), 3);
@@ -170,7 +162,7 @@ T_CASE(eof_wakes_reader, "closing the last writer wakes a blocked reader")
 	char buf[8];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	d = (struct delayed){fds[1], 100, NULL, 0, -1, 0};
 	T_EQ(pthread_create(&t, NULL, delayed_close, &d), 0);
@@ -184,7 +176,7 @@ T_CASE(nonblock_read, "an empty non-blocking pipe reads EAGAIN")
 	int fds[2];
 	char buf[8];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe2(fds, O_NONBLOCK));
 	T_ERRNO(rump_sys_read(fds[0], buf, sizeof(buf)), EAGAIN);
 	T_EQ(rump_sys_write(fds[1], "x", 1), 1);
@@ -198,7 +190,7 @@ T_CASE(nonblock_write, "a full non-blocking pipe writes EAGAIN or a part")
 	int fds[2];
 	char buf[PIPE_BUF];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_fcntl(fds[1], F_SETFL, O_NONBLOCK));
 	/* A large write takes what fits and reports it. */
@@ -227,7 +219,7 @@ T_CASE(epipe_sigpipe, "writing with no reader is EPIPE and raises SIGPIPE")
 	struct sigaction sa;
 	int fds[2];
 
-	boot();
+	t_boot();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigpipe;
 	T_OK(sigaction(SIGPIPE, &sa, NULL));
@@ -243,7 +235,7 @@ T_CASE(epipe_ignored, "with SIGPIPE ignored the writer sees EPIPE only")
 {
 	int fds[2];
 
-	boot();
+	t_boot();
 	signal(SIGPIPE, SIG_IGN);
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_close(fds[0]));
@@ -259,7 +251,7 @@ T_CASE(epipe_blocked_writer,
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	signal(SIGPIPE, SIG_IGN);
 	T_OK(rump_sys_pipe(fds));
 	d = (struct delayed){fds[1], 0, big, sizeof(big), 0, 0};
@@ -328,7 +320,7 @@ T_CASE(pipe_buf_atomic,
 	size_t have = 0;
 	int fds[2], done = 0;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	for (int i = 0; i < NWRITERS; i++) {
 		w[i] = (struct atomic_writer){fds[1], i};
@@ -409,7 +401,7 @@ T_CASE(large_transfer, "16 MiB pass through a pipe between two threads intact")
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(pthread_create(&t, NULL, big_writer, &fds[1]), 0);
 	for (;;) {
@@ -437,7 +429,7 @@ T_CASE(pipe2_flags, "pipe2 takes O_CLOEXEC and O_NONBLOCK, nothing else")
 {
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe2(fds, O_CLOEXEC));
 	T_EQ(rump_sys_fcntl(fds[0], F_GETFD), FD_CLOEXEC);
 	T_EQ(rump_sys_fcntl(fds[1], F_GETFD), FD_CLOEXEC);
@@ -458,7 +450,7 @@ T_CASE(readv_writev, "writev and readv move scattered buffers through a pipe")
 	struct iovec rv[2] = {{out, 4}, {out + 4, 12}};
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_sys_writev(fds[1], wv, 3), 11);
 	T_EQ(rump_sys_readv(fds[0], rv, 2), 11);
@@ -470,7 +462,7 @@ T_CASE(fionread, "FIONREAD tells how many bytes wait in the pipe")
 	char buf[200];
 	int fds[2], n = -1;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_ioctl(fds[0], FIONREAD, &n));
 	T_EQ(n, 0);
@@ -491,7 +483,7 @@ T_CASE(fstat_pipe, "fstat of a pipe's ends: one FIFO inode per pipe")
 	struct stat a, b, c;
 	int fds[2], fds2[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_pipe(fds2));
 	T_EQ(rump_sys_write(fds[1], "xyz", 3), 3);
@@ -514,7 +506,7 @@ T_CASE(bad_pointers, "bad buffers give EFAULT; the pipe keeps its data")
 	int fds[2], nfds[2];
 	char buf[8];
 
-	boot();
+	t_boot();
 	T_ERRNO(rump_sys_pipe(NULL), EFAULT);
 	T_ERRNO(rump_sys_pipe2((int *)8, 0), EFAULT);
 	/* The failed calls left no descriptor behind. */
@@ -537,7 +529,7 @@ T_CASE(emfile,
 	struct rlimit rl = {8, 8};
 	int fds[2], n = 0;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_setrlimit(RLIMIT_NOFILE, &rl));
 	while (rump_sys_pipe(fds) == 0)
 		n++;
@@ -558,7 +550,7 @@ T_CASE(rfork_shared,
 	char buf[16];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	child = rump_pub_lwproc_curlwp();
@@ -607,7 +599,7 @@ T_CASE(rfork_threads,
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	r.l = rump_pub_lwproc_curlwp();

@@ -16,17 +16,9 @@
 #include <rump/rump.h>
 
 #include "harness.h"
+#include "rumptest.h"
 
 #define MS 1000000ull
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
 
 static void
 sleep_ms(int ms)
@@ -68,7 +60,7 @@ T_CASE(poll_ready, "poll reports what a pipe's ends are ready for")
 	struct pollfd p[2];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p[0] = (struct pollfd){fds[0], POLLIN, -1};
 	p[1] = (struct pollfd){fds[1], POLLOUT, -1};
@@ -94,7 +86,7 @@ T_CASE(poll_timeout, "poll with nothing ready waits its timeout, not less")
 	uint64_t t0, dt;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p = (struct pollfd){fds[0], POLLIN, 0};
 	t0 = t_now_ns();
@@ -115,7 +107,7 @@ T_CASE(poll_wakeup, "a poll waiting forever is woken by a writer")
 	uint64_t t0;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p = (struct pollfd){fds[0], POLLIN, 0};
 	t0 = t_now_ns();
@@ -144,7 +136,7 @@ T_CASE(poll_pollout_wakeup,
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe2(fds, O_NONBLOCK));
 	T_EQ(rump_sys_write(fds[1], fullbuf, sizeof(fullbuf)),
 	    (ssize_t)sizeof(fullbuf));
@@ -163,7 +155,7 @@ T_CASE(pollhup, "the read end hangs up when the writers are gone")
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p = (struct pollfd){fds[0], POLLIN, 0};
 	later(&t, &d, fds[1], 50, 1);
@@ -187,7 +179,7 @@ T_CASE(pollerr, "the write end is in error when the readers are gone")
 	struct pollfd p;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_OK(rump_sys_close(fds[0]));
 	p = (struct pollfd){fds[1], POLLOUT, 0};
@@ -200,7 +192,7 @@ T_CASE(pollnval, "bad descriptors are POLLNVAL; negative ones are skipped")
 	struct pollfd p[3];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p[0] = (struct pollfd){100, POLLIN, 0};
 	p[1] = (struct pollfd){-1, POLLIN, 77};
@@ -216,7 +208,7 @@ T_CASE(poll_errors, "poll: EINVAL past RLIMIT_NOFILE, EFAULT for bad arrays")
 	struct rlimit rl = {16, 16};
 	struct pollfd p[17];
 
-	boot();
+	t_boot();
 	memset(p, 0, sizeof(p));
 	for (int i = 0; i < 17; i++)
 		p[i].fd = -1;
@@ -232,7 +224,7 @@ T_CASE(poll_console, "the console is always ready")
 {
 	struct pollfd p[2] = {{0, POLLIN, 0}, {1, POLLOUT, 0}};
 
-	boot();
+	t_boot();
 	T_EQ(rump_sys_poll(p, 2, -1), 2);
 	T_EQ(p[0].revents, POLLIN);
 	T_EQ(p[1].revents, POLLOUT);
@@ -245,7 +237,7 @@ T_CASE(poll_many, "one ready pipe among a hundred is found and woken for")
 	struct delayed d;
 	pthread_t t;
 
-	boot();
+	t_boot();
 	for (int i = 0; i < 100; i++) {
 		T_OK(rump_sys_pipe(fds));
 		p[i] = (struct pollfd){fds[0], POLLIN, 0};
@@ -265,7 +257,7 @@ T_CASE(poll_same_fd, "a descriptor listed twice is reported twice")
 	pthread_t t;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p[0] = (struct pollfd){fds[0], POLLIN, 0};
 	p[1] = (struct pollfd){fds[0], POLLIN, 0};
@@ -292,7 +284,7 @@ T_CASE(poll_concurrent, "every poller of a pipe wakes when it becomes ready")
 	pthread_t t[NPOLLERS];
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	shared_rfd = fds[0];
 	for (int i = 0; i < NPOLLERS; i++)
@@ -335,7 +327,7 @@ T_CASE(poll_rfork, "a poll in one process is woken by a write in another")
 	pthread_t t;
 	struct proc_writer w;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	T_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	child = rump_pub_lwproc_curlwp();
@@ -366,7 +358,7 @@ T_CASE(ppoll_basic,
 	uint64_t t0;
 	int fds[2];
 
-	boot();
+	t_boot();
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGUSR1);
 	T_OK(rump_sys_pipe(fds));
@@ -400,7 +392,7 @@ T_CASE(ppoll_raw,
 	int fds[2];
 	long args[5], rv[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	p = (struct pollfd){fds[0], POLLIN, 0};
 	args[0] = (long)&p;
@@ -424,7 +416,7 @@ T_CASE(select_basic, "select reports readable and writable descriptors")
 	struct timeval tv = {0, 0};
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	FD_ZERO(&r);
 	FD_ZERO(&w);
@@ -454,7 +446,7 @@ T_CASE(select_timeout, "select waits its timeout and leaves the timeval at 0")
 	fd_set r;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	FD_ZERO(&r);
 	FD_SET(fds[0], &r);
@@ -479,7 +471,7 @@ T_CASE(select_time_left, "select woken early writes back the time left")
 	fd_set r;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	FD_ZERO(&r);
 	FD_SET(fds[0], &r);
@@ -498,7 +490,7 @@ T_CASE(select_hup, "a pipe whose writers are gone is readable for select")
 	fd_set r;
 	int fds[2];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_pipe(fds));
 	FD_ZERO(&r);
 	FD_SET(fds[0], &r);
@@ -513,7 +505,7 @@ T_CASE(select_errors, "select: EBADF, EINVAL and EFAULT")
 	struct timeval tv = {0, 0};
 	fd_set r;
 
-	boot();
+	t_boot();
 	FD_ZERO(&r);
 	FD_SET(50, &r);
 	T_ERRNO(rump_sys_select(51, &r, NULL, NULL, &tv), EBADF);
@@ -539,7 +531,7 @@ T_CASE(pselect6_basic, "pselect6: timespec timeouts, signal masks, readiness")
 	fd_set r;
 	int fds[2];
 
-	boot();
+	t_boot();
 	sigemptyset(&ss);
 	T_OK(rump_sys_pipe(fds));
 	FD_ZERO(&r);

@@ -17,19 +17,11 @@
 #include <rump/rump.h>
 
 #include "harness.h"
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
+#include "rumptest.h"
 
 T_CASE(init_twice, "a second rump_init returns 0")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_init(), 0);
 	T_EQ(rump_sys_getpid(), 1);
 }
@@ -43,7 +35,7 @@ T_CASE(unknown_syscall, "unknown and unimplemented syscall numbers give ENOSYS")
 {
 	long rv[2];
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_syscall(100000, NULL, rv), ENOSYS);
 	T_EQ(rump_pub_syscall(-5, NULL, rv), ENOSYS);
 	T_EQ(rump_pub_syscall(SYS_fork, NULL, rv), ENOSYS);
@@ -53,7 +45,7 @@ T_CASE(unknown_syscall, "unknown and unimplemented syscall numbers give ENOSYS")
 
 T_CASE(halt, "reboot(RB_HALT_SYSTEM) stops the kernel; later calls get ENXIO")
 {
-	boot();
+	t_boot();
 	T_ERRNO(rump_sys_reboot(0x1234), EINVAL);
 	T_OK(rump_sys_reboot(RB_DISABLE_CAD));
 	T_OK(rump_sys_reboot(RB_HALT_SYSTEM));
@@ -63,7 +55,7 @@ T_CASE(halt, "reboot(RB_HALT_SYSTEM) stops the kernel; later calls get ENXIO")
 
 T_CASE(halt_unpriv, "reboot as a non-root user is EPERM")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	T_OK(rump_sys_setuid(1));
 	T_ERRNO(rump_sys_reboot(RB_HALT_SYSTEM), EPERM);
@@ -74,7 +66,7 @@ T_CASE(setuid_rules, "setuid/setreuid/setresuid follow Linux's rules")
 {
 	uid_t r, e, s;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	T_OK(rump_sys_setresuid(10, 20, 30));
 	T_OK(rump_sys_getresuid(&r, &e, &s));
@@ -110,7 +102,7 @@ T_CASE(setgid_groups, "group ids and supplementary groups")
 {
 	gid_t g[4] = {100, 200, 300, 400}, out[8], r, e, s;
 
-	boot();
+	t_boot();
 	T_EQ(rump_pub_lwproc_rfork(0), 0);
 	T_EQ(rump_sys_getgroups(0, NULL), 0);
 	T_OK(rump_sys_setgroups(4, g));
@@ -133,7 +125,7 @@ T_CASE(setgid_groups, "group ids and supplementary groups")
 
 T_CASE(umask, "umask returns the old mask and keeps permission bits only")
 {
-	boot();
+	t_boot();
 	T_EQ(rump_sys_umask(077), 022);
 	T_EQ(rump_sys_umask(0177777), 077);
 	T_EQ(rump_sys_umask(0), 0777);
@@ -145,7 +137,7 @@ T_CASE(uname_hostname,
 	struct utsname u;
 	char want[80];
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_uname(&u));
 	T_ASSERT(strcmp(u.sysname, "Linux") == 0);
 	snprintf(want, sizeof(want), "rump-%05d", (int)getpid());
@@ -164,7 +156,7 @@ T_CASE(clocks, "clock_gettime, gettimeofday and clock_getres")
 	struct timespec a, b, host, res;
 	struct timeval tv;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_clock_gettime(CLOCK_MONOTONIC, &a));
 	T_OK(rump_sys_clock_gettime(CLOCK_MONOTONIC, &b));
 	T_ASSERT(b.tv_sec > a.tv_sec ||
@@ -184,7 +176,7 @@ T_CASE(sleeps, "nanosleep and clock_nanosleep sleep at least as long as asked")
 	struct timespec req = {0, 30 * 1000 * 1000}, now;
 	uint64_t t0;
 
-	boot();
+	t_boot();
 	t0 = t_now_ns();
 	T_OK(rump_sys_nanosleep(&req, NULL));
 	T_ASSERT(t_now_ns() - t0 >= 30 * 1000 * 1000);
@@ -209,7 +201,7 @@ T_CASE(rlimits, "getrlimit, setrlimit and prlimit64")
 {
 	struct rlimit rl, old;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_getrlimit(RLIMIT_NOFILE, &rl));
 	T_EQ(rl.rlim_cur, 1024);
 	rl.rlim_cur = 64;
@@ -234,7 +226,7 @@ T_CASE(fd_limits, "dup up to RLIMIT_NOFILE, then EMFILE; dup2/dup3/fcntl rules")
 	struct rlimit rl = {16, 16};
 	int fd, n = 0;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_setrlimit(RLIMIT_NOFILE, &rl));
 	while ((fd = rump_sys_dup(1)) != -1)
 		n++;
@@ -267,7 +259,7 @@ T_CASE(console_io, "the console fds read EOF and take writes, also vectored")
 	char buf[8];
 	struct iovec iov[2] = {{(void *)"con", 3}, {(void *)"sole\n", 5}};
 
-	boot();
+	t_boot();
 	T_EQ(rump_sys_read(0, buf, sizeof(buf)), 0);
 	T_EQ(rump_sys_write(2, "console\n", 8), 8);
 	T_EQ(rump_sys_writev(2, iov, 2), 8);
@@ -278,7 +270,7 @@ T_CASE(console_io, "the console fds read EOF and take writes, also vectored")
 
 T_CASE(efault, "bad pointers give EFAULT, never a crash")
 {
-	boot();
+	t_boot();
 	T_ERRNO(rump_sys_uname(NULL), EFAULT);
 	T_ERRNO(rump_sys_uname((void *)0xffff800000000000UL), EFAULT);
 	T_ERRNO(rump_sys_getresuid(NULL, NULL, NULL), EFAULT);
@@ -293,7 +285,7 @@ T_CASE(getrandom_fill, "getrandom fills buffers, checks its flags")
 {
 	unsigned char a[512], b[512];
 
-	boot();
+	t_boot();
 	memset(a, 0, sizeof(a));
 	memset(b, 0, sizeof(b));
 	T_EQ(rump_sys_getrandom(a, sizeof(a), 0), 512);
@@ -315,7 +307,7 @@ on_usr1(int sig)
 
 T_CASE(kill_self, "kill of the caller's own process raises it in the host")
 {
-	boot();
+	t_boot();
 	signal(SIGUSR1, on_usr1);
 	T_OK(rump_sys_kill(rump_sys_getpid(), SIGUSR1));
 	T_EQ(got_usr1, 1);

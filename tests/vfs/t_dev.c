@@ -12,15 +12,7 @@
 #include <rump/rump.h>
 
 #include "harness.h"
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
+#include "rumptest.h"
 
 T_CASE(nodes, "/dev holds null, zero, full, random, urandom as char 1:N, 0666")
 {
@@ -31,7 +23,7 @@ T_CASE(nodes, "/dev holds null, zero, full, random, urandom as char 1:N, 0666")
 	    {"/dev/random", 8}, {"/dev/urandom", 9}};
 	struct stat st;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_stat("/dev", &st));
 	T_ASSERT(S_ISDIR(st.st_mode));
 	T_EQ(st.st_mode & 07777, 0755);
@@ -49,7 +41,7 @@ T_CASE(null, "/dev/null swallows writes and reads end of file")
 	char buf[64];
 	int fd;
 
-	boot();
+	t_boot();
 	T_OK(fd = rump_sys_open("/dev/null", O_RDWR));
 	T_EQ(rump_sys_write(fd, "hello", 5), 5);
 	T_EQ(rump_sys_pwrite64(fd, buf, sizeof(buf), 12345), sizeof(buf));
@@ -63,7 +55,7 @@ T_CASE(zero, "/dev/zero reads zeros, also in large reads, and swallows writes")
 	char buf[100];
 	int fd;
 
-	boot();
+	t_boot();
 	T_OK(fd = rump_sys_open("/dev/zero", O_RDWR));
 	memset(buf, 0x55, sizeof(buf));
 	T_EQ(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
@@ -83,7 +75,7 @@ T_CASE(full, "/dev/full reads zeros and refuses writes with ENOSPC")
 	char buf[32];
 	int fd;
 
-	boot();
+	t_boot();
 	T_OK(fd = rump_sys_open("/dev/full", O_RDWR));
 	memset(buf, 1, sizeof(buf));
 	T_EQ(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
@@ -114,13 +106,13 @@ check_random(const char *path)
 
 T_CASE(urandom_dev, "/dev/urandom reads bytes that differ from read to read")
 {
-	boot();
+	t_boot();
 	check_random("/dev/urandom");
 }
 
 T_CASE(random_dev, "/dev/random reads bytes that differ from read to read")
 {
-	boot();
+	t_boot();
 	check_random("/dev/random");
 }
 
@@ -128,7 +120,7 @@ T_CASE(poll_ready, "the memory devices are always ready for poll")
 {
 	struct pollfd pfd[2];
 
-	boot();
+	t_boot();
 	T_OK(pfd[0].fd = rump_sys_open("/dev/null", O_RDWR));
 	T_OK(pfd[1].fd = rump_sys_open("/dev/zero", O_RDONLY));
 	pfd[0].events = POLLIN | POLLOUT;
@@ -143,7 +135,7 @@ T_CASE(mknod_null, "a node made with mknod elsewhere reaches the same driver")
 	char buf[8] = "abcdefg";
 	int fd;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_mknod("/mynull", S_IFCHR | 0600, makedev(1, 5)));
 	T_OK(fd = rump_sys_open("/mynull", O_RDONLY));
 	T_EQ(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
@@ -153,7 +145,7 @@ T_CASE(mknod_null, "a node made with mknod elsewhere reaches the same driver")
 
 T_CASE(nodev, "a node with a number no driver serves gives ENXIO on open")
 {
-	boot();
+	t_boot();
 	T_OK(rump_sys_mknod("/nodev", S_IFCHR | 0600, makedev(123, 45)));
 	T_ERRNO(rump_sys_open("/nodev", O_RDONLY), ENXIO);
 }

@@ -16,34 +16,10 @@
 #include <rump/rump.h>
 
 #include "harness.h"
+#include "rumptest.h"
 
-/* Until <rump/rump.h> declares them. */
-#ifndef RUMP_ETFS_SIZE_ENDOFF
-enum rump_etfs_type {
-	RUMP_ETFS_REG,
-	RUMP_ETFS_BLK,
-	RUMP_ETFS_CHR,
-	RUMP_ETFS_DIR,
-	RUMP_ETFS_DIR_SUBDIRS
-};
-#define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
-int rump_pub_etfs_register(
-    const char *key, const char *hostpath, enum rump_etfs_type ftype);
-int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
-    enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
-int rump_pub_etfs_remove(const char *key);
-#endif
 
 static char tdir[64];
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
 
 /* A host scratch directory for the case; its files are removed at done(). */
 static const char *
@@ -121,7 +97,7 @@ T_CASE(reg_rw, "REG: read, write and seek a host file; the host sees writes")
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, "hello, world\n", 13, 0);
 	T_EQ(rump_pub_etfs_register("/hostfile", hp, RUMP_ETFS_REG), 0);
 	T_OK(rump_sys_stat("/hostfile", &st));
@@ -162,7 +138,7 @@ T_CASE(reg_withsize, "REG withsize: the window [begin, begin+size) of the file")
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	fill(data, sizeof(data), 1);
 	host_write(hp, data, sizeof(data), 0);
 	T_EQ(rump_pub_etfs_register_withsize(
@@ -212,7 +188,7 @@ T_CASE(blk_pattern, "BLK: pwrite at odd 512-aligned offsets, read back, host")
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, IMG_SIZE);
 	T_EQ(rump_pub_etfs_register("/dev/blk0", hp, RUMP_ETFS_BLK), 0);
 	T_OK(rump_sys_stat("/dev/blk0", &st));
@@ -261,7 +237,7 @@ T_CASE(blk_ioctl, "BLK: BLKGETSIZE64, BLKSSZGET, BLKGETSIZE, lseek SEEK_END")
 	unsigned long sectors = 0;
 	int fd, ssz = 0;
 
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, IMG_SIZE + 100); /* a partial last sector */
 	T_EQ(rump_pub_etfs_register("/blk", hp, RUMP_ETFS_BLK), 0);
 	T_OK(fd = rump_sys_open("/blk", O_RDONLY));
@@ -285,7 +261,7 @@ T_CASE(blk_huge, "BLK: a sparse host image over 2 TB reports its size")
 	uint64_t size = 0;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, big);
 	T_EQ(rump_pub_etfs_register("/huge", hp, RUMP_ETFS_BLK), 0);
 	T_OK(fd = rump_sys_open("/huge", O_RDWR));
@@ -307,7 +283,7 @@ T_CASE(blk_withsize, "BLK withsize: a partition of an image")
 	uint64_t size = 0;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, 1 << 20);
 	T_EQ(rump_pub_etfs_register_withsize(
 	         "/part", hp, RUMP_ETFS_BLK, 65536, 131072),
@@ -363,19 +339,19 @@ blk_writeback(int how)
 
 T_CASE(bio_syncer, "buffer cache: the syncer writes delayed writes back")
 {
-	boot();
+	t_boot();
 	blk_writeback(0);
 }
 
 T_CASE(bio_close, "buffer cache: the last close of a block device writes back")
 {
-	boot();
+	t_boot();
 	blk_writeback(1);
 }
 
 T_CASE(bio_halt, "buffer cache: halting the kernel writes back")
 {
-	boot();
+	t_boot();
 	blk_writeback(2);
 }
 
@@ -388,7 +364,7 @@ T_CASE(bio_small, "buffer cache: a 1 MiB cache handles 24 MiB of I/O")
 
 	T_ASSERT(p != NULL && q != NULL);
 	setenv("RUMP_BUFCACHE", "1m", 1);
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, total);
 	T_EQ(rump_pub_etfs_register("/blk", hp, RUMP_ETFS_BLK), 0);
 	T_OK(fd = rump_sys_open("/blk", O_RDWR));
@@ -422,7 +398,7 @@ T_CASE(bio_hostdata, "BLK reads see data the host file held at registration")
 	static unsigned char p[1 << 20], q[1 << 20];
 	int fd;
 
-	boot();
+	t_boot();
 	fill(p, sizeof(p), 11);
 	host_write(hp, p, sizeof(p), 0);
 	T_EQ(rump_pub_etfs_register("/blk", hp, RUMP_ETFS_BLK), 0);
@@ -446,7 +422,7 @@ T_CASE(chr, "CHR: an unbuffered host file as a character device")
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, "0123456789", 10, 0);
 	T_EQ(rump_pub_etfs_register("/dev/hchr", hp, RUMP_ETFS_CHR), 0);
 	T_OK(rump_sys_stat("/dev/hchr", &st));
@@ -486,7 +462,7 @@ T_CASE(key_rules, "keys: absolute, leading slashes collapse, exact path only")
 	const char *hp = hpath("f");
 	struct stat st;
 
-	boot();
+	t_boot();
 	host_write(hp, "x", 1, 0);
 	T_EQ(rump_pub_etfs_register("key", hp, RUMP_ETFS_REG), EINVAL);
 	T_EQ(rump_pub_etfs_register("", hp, RUMP_ETFS_REG), EINVAL);
@@ -526,7 +502,7 @@ T_CASE(remove_busy, "remove: EBUSY while open; after close it goes; re-register"
 	char c;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, "abc", 3, 0);
 	host_write(bp, NULL, 0, 1 << 20);
 	T_EQ(rump_pub_etfs_register("/key", hp, RUMP_ETFS_REG), 0);
@@ -564,7 +540,7 @@ T_CASE(many_blk, "at least 64 block devices at once")
 	uint64_t size;
 	int fd;
 
-	boot();
+	t_boot();
 	host_write(hp, NULL, 0, 1 << 20);
 	for (int i = 0; i < 80; i++) {
 		snprintf(key, sizeof(key), "/ld%d", i);
@@ -597,7 +573,7 @@ T_CASE(dir, "DIR: immediate children only; DIR_SUBDIRS: the whole tree")
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	snprintf(d, sizeof(d), "%s", hpath("tree"));
 	T_OK(mkdir(d, 0755));
 	T_OK(mkdir(hpath("tree/s"), 0755));

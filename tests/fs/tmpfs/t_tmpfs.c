@@ -23,6 +23,7 @@
 #include <rump/rump.h>
 
 #include "harness.h"
+#include "rumptest.h"
 
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
@@ -38,20 +39,11 @@ struct ldirent64 {
 	char d_name[];
 };
 
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-}
-
 /* Boots and mounts a tmpfs with opts on /mnt. */
 static void
 boot_mount(const char *opts)
 {
-	boot();
+	t_boot();
 	if (rump_sys_mkdir("/mnt", 0755) == -1 && errno != EEXIST)
 		T_FAIL("mkdir /mnt: %s", strerror(errno));
 	T_OK(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, opts));
@@ -864,7 +856,7 @@ T_CASE(unmount_busy, "unmount frees a populated tmpfs; EBUSY while open, "
 	struct stat st;
 	int fd;
 
-	boot();
+	t_boot();
 	T_OK(rump_sys_mkdir("/mnt", 0755));
 	for (int round = 0; round < 10; round++) {
 		T_OK(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "size=1m"));
