@@ -26,3 +26,4 @@ $(VFS_T)/t_vfs_tmpfs: tests/vfs/vfs_tmpfs_main.c $(VFS_CASES_OBJ) \
 		$(VFS_T)/vfs_rump.o $(TLDFLAGS)
 
 TEST_PROGS += $(VFS_T)/t_vfs_tmpfs
+tests: $(VFS_T)/t_vfs_tmpfs
