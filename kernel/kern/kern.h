@@ -140,6 +140,10 @@ void *kmem_alloc(size_t size, int flags);
 void *kmem_zalloc(size_t size, int flags);
 void kmem_free(void *p, size_t size);
 char *kmem_strdup(const char *s, int flags);
+/* Per-CPU arrays: an element per CPU, each on cache lines of its own. */
+void *kmem_percpu_zalloc(size_t size, int flags);
+void kmem_percpu_free(void *p, size_t size);
+size_t kmem_percpu_stride(size_t size);
 void kmem_strfree(char *s);
 /* A reclaim hook frees cached memory; it returns the bytes it freed. */
 struct kmem_reclaimer {

@@ -110,9 +110,17 @@ kmem_reclaim(size_t want)
 		freed += kr->kr_fn(kr->kr_arg);
 }
 
+static void *kmem_host_alloc_align(size_t len, int align, int flags);
+
 /* Takes len bytes from the host within the limit; NULL when short. */
 static void *
 kmem_host_alloc(size_t len, int flags)
+{
+	return kmem_host_alloc_align(len, 16, flags);
+}
+
+static void *
+kmem_host_alloc_align(size_t len, int align, int flags)
 {
 	void *p;
 
@@ -132,11 +140,11 @@ kmem_host_alloc(size_t len, int flags)
 	} else {
 		__atomic_add_fetch(&kmem_host_bytes, len, __ATOMIC_RELAXED);
 	}
-	if (rumpuser_malloc(len, 16, &p) != 0) {
+	if (rumpuser_malloc(len, align, &p) != 0) {
 		__atomic_sub_fetch(&kmem_host_bytes, len, __ATOMIC_RELAXED);
 		if (flags & KM_SLEEP) {
 			kmem_reclaim(len);
-			if (rumpuser_malloc(len, 16, &p) == 0) {
+			if (rumpuser_malloc(len, align, &p) == 0) {
 				__atomic_add_fetch(
 				    &kmem_host_bytes, len, __ATOMIC_RELAXED);
 				return p;
@@ -235,6 +243,33 @@ kmem_free(void *p, size_t size)
 	}
 	rumpuser_mutex_exit(kd->kd_mtx);
 	mag->km_obj[mag->km_n++] = p;
+}
+
+/*
+ * One element of size bytes per CPU, each on cache lines of its own, zeroed;
+ * element i is at (char *)p + i * kmem_percpu_stride(size).
+ */
+size_t
+kmem_percpu_stride(size_t size)
+{
+	return roundup(size, COHERENCY_UNIT);
+}
+
+void *
+kmem_percpu_zalloc(size_t size, int flags)
+{
+	size_t len = kmem_percpu_stride(size) * (size_t)ncpu;
+	void *p = kmem_host_alloc_align(len, COHERENCY_UNIT, flags);
+
+	if (p != NULL)
+		memset(p, 0, len);
+	return p;
+}
+
+void
+kmem_percpu_free(void *p, size_t size)
+{
+	kmem_host_free(p, kmem_percpu_stride(size) * (size_t)ncpu);
 }
 
 char *

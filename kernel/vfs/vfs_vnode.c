@@ -32,7 +32,7 @@ struct vc_stripe {
 	kcondvar_t vs_cv; /* a LOADING or RECLAIMING vnode changed */
 } __cacheline_aligned;
 
-/* [l] vl_lock.  Padded to a cache line (kmem gives 16-byte alignment). */
+/* [l] vl_lock.  One per CPU, each a cache line (kmem_percpu_zalloc). */
 struct vc_lru {
 	union {
 		struct {
@@ -477,7 +477,7 @@ vcache_init(void)
 		mutex_init(&vc_stripes[i].vs_lock, MUTEX_DEFAULT);
 		cv_init(&vc_stripes[i].vs_cv);
 	}
-	vc_lrus = kmem_zalloc(sizeof(*vc_lrus) * (size_t)ncpu, KM_SLEEP);
+	vc_lrus = kmem_percpu_zalloc(sizeof(*vc_lrus), KM_SLEEP);
 	if (vc_lrus == NULL)
 		panic("vcache_init: no memory");
 	for (int i = 0; i < ncpu; i++)

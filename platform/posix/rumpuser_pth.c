@@ -27,12 +27,20 @@
 
 #include "rumpuser_int.h"
 
-static void *
-xmalloc(size_t len, const char *what)
-{
-	void *p = malloc(len);
+/*
+ * Locks and condvars get a cache line each: the kernel makes many at once
+ * (lock stripes), and two locks sharing a line would make threads that
+ * use different locks on different CPUs fight over it.
+ */
+#define LOCK_ALIGN 64
 
-	if (p == NULL) {
+static void *
+xmalloc_lock(size_t len, const char *what)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, LOCK_ALIGN,
+		(len + LOCK_ALIGN - 1) / LOCK_ALIGN * LOCK_ALIGN) != 0) {
 		fprintf(stderr, "rumpuser: %s: out of memory\n", what);
 		abort();
 	}
@@ -238,7 +246,7 @@ mtx_set_owner(struct rumpuser_mtx *mtx, struct lwp *l)
 RUMPUSER_EXPORT void
 rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 {
-	struct rumpuser_mtx *mtx = xmalloc(sizeof(*mtx), "mutex_init");
+	struct rumpuser_mtx *mtx = xmalloc_lock(sizeof(*mtx), "mutex_init");
 
 	rumpuser__check(pthread_mutex_init(&mtx->m_mtx, NULL), "mutex_init");
 	mtx->m_owner = NULL;
@@ -334,7 +342,7 @@ struct rumpuser_rw {
 RUMPUSER_EXPORT void
 rumpuser_rw_init(struct rumpuser_rw **rwp)
 {
-	struct rumpuser_rw *rw = xmalloc(sizeof(*rw), "rw_init");
+	struct rumpuser_rw *rw = xmalloc_lock(sizeof(*rw), "rw_init");
 
 	rumpuser__check(pthread_mutex_init(&rw->rw_mtx, NULL), "rw_init");
 	rumpuser__check(pthread_cond_init(&rw->rw_rcv, NULL), "rw_init");
@@ -521,7 +529,7 @@ struct rumpuser_cv {
 RUMPUSER_EXPORT void
 rumpuser_cv_init(struct rumpuser_cv **cvp)
 {
-	struct rumpuser_cv *cv = xmalloc(sizeof(*cv), "cv_init");
+	struct rumpuser_cv *cv = xmalloc_lock(sizeof(*cv), "cv_init");
 	pthread_condattr_t attr;
 
 	rumpuser__check(pthread_condattr_init(&attr), "cv_init");

@@ -40,23 +40,47 @@
 #define TMPFS_ROOT_INO        2
 
 /*
+ * Per-CPU counts of a mount without limits (so CPUs do not share a line on
+ * every create and write), and each CPU's block of inode numbers.
+ * [a] atomic (only the CPU's holder adds; a remount folds)  [c] CPU holder
+ */
+struct tmpfs_pcpu {
+	union {
+		struct {
+			int64_t tp_pages;	/* [a] delta of tm_pages */
+			int64_t tp_nodes;	/* [a] delta of tm_nodes */
+			uint64_t tp_ino_next;	/* [c] next inode number */
+			uint64_t tp_ino_end;	/* [c] end of the block */
+		};
+		char tp_pad[COHERENCY_UNIT];
+	};
+};
+#define TMPFS_INO_BLOCK 1024
+
+/*
  * A mount.  Its counters are shared by every vCPU working in it, so they
- * are atomics, never a lock.
+ * are atomics, never a lock.  With a limit, tm_pages and tm_nodes are the
+ * counts, checked against it; without one, each CPU counts in tm_pcpu and
+ * the count is tm_* plus the sum of the deltas (a remount that sets a
+ * limit folds the deltas in).
  * [I] immutable after mount  [a] atomic
  */
 struct tmpfs_mount {
+	struct tmpfs_pcpu *tm_pcpu; /* [I] one per CPU */
 	struct tmpfs_node *tm_root; /* [I] */
 	uint64_t tm_maxpages;       /* [a] size limit in pages; 0: none */
 	uint64_t tm_pages;          /* [a] data pages allocated */
 	uint64_t tm_maxnodes;       /* [a] nr_inodes; 0: none */
 	uint64_t tm_nodes;          /* [a] nodes allocated */
-	uint64_t tm_nextino;        /* [a] last inode number given */
+	uint64_t tm_nextino;        /* [a] last inode number handed out */
 	/*
-	 * [a] One for the mount plus one per node: a node that outlives
-	 * the mount (held by a vnode of a forced unmount) keeps the
-	 * counters it returns its pages to.
+	 * [a] The mount lives while it is mounted or has nodes: a node that
+	 * outlives the unmount (held by a vnode of a forced unmount) keeps
+	 * the counters it returns its pages to.  The last of the two frees
+	 * it (tm_freed makes sure only one does).
 	 */
-	uint64_t tm_refcnt;
+	bool tm_unmounted;
+	unsigned tm_freed;
 };
 
 /*
@@ -189,6 +213,7 @@ void tmpfs_node_rele(struct tmpfs_node *tn);
 int tmpfs_node_vget(struct mount *mp, struct tmpfs_node *tn,
     struct vnode **vpp);
 void tmpfs_mount_rele(struct tmpfs_mount *tm);
+void tmpfs_mount_node_gone(struct tmpfs_mount *tm);
 void tmpfs_free_tree(struct tmpfs_mount *tm);
 
 /* Times, stored atomically field by field. */
@@ -227,6 +252,8 @@ bool tmpfs_page_next(struct tmpfs_node *tn, uint64_t idx, bool present,
     uint64_t *found);
 uint64_t tmpfs_page_count_range(struct tmpfs_node *tn, uint64_t start,
     uint64_t end);
+void tmpfs_counts(struct tmpfs_mount *tm, uint64_t *pages, uint64_t *nodes);
+void tmpfs_counts_fold(struct tmpfs_mount *tm);
 bool tmpfs_pages_avail(struct tmpfs_mount *tm, uint64_t n);
 int tmpfs_truncate(struct tmpfs_node *tn, off_t size);
 

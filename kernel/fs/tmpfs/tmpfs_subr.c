@@ -10,16 +10,28 @@
 
 /* ------------------------------------------------------------- accounting */
 
+static struct tmpfs_pcpu *
+tmpfs_pcpu(struct tmpfs_mount *tm)
+{
+	return &tm->tm_pcpu[curcpu()->ci_index];
+}
+
+/*
+ * Takes n of a count (pages or nodes) limited by *max; without a limit
+ * the CPU's own delta counts it.
+ */
 static int
-tmpfs_count_reserve(uint64_t *count, uint64_t *max, uint64_t n)
+tmpfs_count_reserve(struct tmpfs_mount *tm, uint64_t *count, int64_t *delta,
+    uint64_t *max, uint64_t n)
 {
 	uint64_t lim = atomic_load_relaxed(max);
 	uint64_t cur;
 
 	if (lim == 0) {
-		atomic_add(count, n);
+		__atomic_add_fetch(delta, (int64_t)n, __ATOMIC_RELAXED);
 		return 0;
 	}
+	(void)tm;
 	cur = atomic_load_relaxed(count);
 	do {
 		if (cur + n > lim || cur + n < cur)
@@ -29,11 +41,70 @@ tmpfs_count_reserve(uint64_t *count, uint64_t *max, uint64_t n)
 }
 
 static void
-tmpfs_count_release(uint64_t *count, uint64_t n)
+tmpfs_count_release(uint64_t *count, int64_t *delta, uint64_t *max,
+    uint64_t n)
 {
-	uint64_t old __unused = __atomic_fetch_sub(count, n, __ATOMIC_SEQ_CST);
+	if (atomic_load_relaxed(max) == 0)
+		__atomic_sub_fetch(delta, (int64_t)n, __ATOMIC_SEQ_CST);
+	else
+		__atomic_sub_fetch(count, n, __ATOMIC_SEQ_CST);
+}
 
-	KASSERT(old >= n);
+#define PAGES_RESERVE(tm, n)                                                 \
+	tmpfs_count_reserve(tm, &(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages,   \
+	    &(tm)->tm_maxpages, n)
+#define PAGES_RELEASE(tm, n)                                                 \
+	tmpfs_count_release(&(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages,       \
+	    &(tm)->tm_maxpages, n)
+#define NODES_RESERVE(tm)                                                    \
+	tmpfs_count_reserve(tm, &(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes,   \
+	    &(tm)->tm_maxnodes, 1)
+#define NODES_RELEASE(tm)                                                    \
+	tmpfs_count_release(&(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes,       \
+	    &(tm)->tm_maxnodes, 1)
+
+/* The mount's page and node counts: the globals and every CPU's delta. */
+void
+tmpfs_counts(struct tmpfs_mount *tm, uint64_t *pages, uint64_t *nodes)
+{
+	int64_t p = (int64_t)atomic_load_relaxed(&tm->tm_pages);
+	int64_t n = (int64_t)atomic_load_relaxed(&tm->tm_nodes);
+
+	for (int i = 0; i < ncpu; i++) {
+		p += atomic_load_relaxed(&tm->tm_pcpu[i].tp_pages);
+		n += atomic_load_relaxed(&tm->tm_pcpu[i].tp_nodes);
+	}
+	*pages = p > 0 ? (uint64_t)p : 0;
+	*nodes = n > 0 ? (uint64_t)n : 0;
+}
+
+/* Before a limit applies: the deltas join the global counts. */
+void
+tmpfs_counts_fold(struct tmpfs_mount *tm)
+{
+	for (int i = 0; i < ncpu; i++) {
+		int64_t p = __atomic_exchange_n(&tm->tm_pcpu[i].tp_pages, 0,
+		    __ATOMIC_RELAXED);
+		int64_t n = __atomic_exchange_n(&tm->tm_pcpu[i].tp_nodes, 0,
+		    __ATOMIC_RELAXED);
+
+		__atomic_add_fetch(&tm->tm_pages, (uint64_t)p, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&tm->tm_nodes, (uint64_t)n, __ATOMIC_RELAXED);
+	}
+}
+
+/* An inode number from the CPU's block (blocks come from tm_nextino). */
+static uint64_t
+tmpfs_ino_alloc(struct tmpfs_mount *tm)
+{
+	struct tmpfs_pcpu *tp = tmpfs_pcpu(tm);
+
+	if (tp->tp_ino_next == tp->tp_ino_end) {
+		tp->tp_ino_next = __atomic_add_fetch(&tm->tm_nextino,
+		    TMPFS_INO_BLOCK, __ATOMIC_RELAXED) - TMPFS_INO_BLOCK + 1;
+		tp->tp_ino_end = tp->tp_ino_next + TMPFS_INO_BLOCK;
+	}
+	return tp->tp_ino_next++;
 }
 
 /* Whether n more pages fit now (a hint: others may take them first). */
@@ -45,13 +116,43 @@ tmpfs_pages_avail(struct tmpfs_mount *tm, uint64_t n)
 	return lim == 0 || atomic_load_relaxed(&tm->tm_pages) + n <= lim;
 }
 
+/* Frees tm once it is unmounted and its last node is gone. */
+static void
+tmpfs_mount_maybe_free(struct tmpfs_mount *tm)
+{
+	uint64_t pages, nodes;
+	unsigned expect = 0;
+
+	tmpfs_counts(tm, &pages, &nodes);
+	if (nodes != 0 ||
+	    !__atomic_compare_exchange_n(&tm->tm_freed, &expect, 1, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	KASSERT(pages == 0);
+	if (tm->tm_pcpu != NULL)
+		kmem_percpu_free(tm->tm_pcpu, sizeof(struct tmpfs_pcpu));
+	kmem_free(tm, sizeof(*tm));
+}
+
+/* The mount goes (unmount, or a mount that failed). */
 void
 tmpfs_mount_rele(struct tmpfs_mount *tm)
 {
-	if (__atomic_sub_fetch(&tm->tm_refcnt, 1, __ATOMIC_ACQ_REL) == 0) {
-		KASSERT(tm->tm_pages == 0 && tm->tm_nodes == 0);
-		kmem_free(tm, sizeof(*tm));
-	}
+	/* Sequentially consistent with the node count: see node_gone. */
+	__atomic_store_n(&tm->tm_unmounted, true, __ATOMIC_SEQ_CST);
+	tmpfs_mount_maybe_free(tm);
+}
+
+/*
+ * A node went (its count was dropped, sequentially consistent): if the
+ * mount is gone too, the last node frees it.  Either this sees the
+ * unmount or the unmount's count sees this node gone.
+ */
+void
+tmpfs_mount_node_gone(struct tmpfs_mount *tm)
+{
+	if (__atomic_load_n(&tm->tm_unmounted, __ATOMIC_SEQ_CST))
+		tmpfs_mount_maybe_free(tm);
 }
 
 /* ------------------------------------------------------------------ times */
@@ -101,7 +202,7 @@ tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
 	struct tmpfs_node *tn = NULL;
 	int error;
 
-	error = tmpfs_count_reserve(&tm->tm_nodes, &tm->tm_maxnodes, 1);
+	error = NODES_RESERVE(tm);
 	if (error)
 		return error;
 	tn = kmem_zalloc(sizeof(*tn), KM_SLEEP);
@@ -126,7 +227,7 @@ tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
 	tn->tn_self = tn;
 	tn->tn_mount = tm;
 	tn->tn_type = type;
-	tn->tn_ino = atomic_inc(&tm->tm_nextino);
+	tn->tn_ino = tmpfs_ino_alloc(tm);
 	tn->tn_rdev = (type == VCHR || type == VBLK) ? rdev : 0;
 	tn->tn_mode = mode & ALLPERMS;
 	tn->tn_uid = uid;
@@ -134,14 +235,13 @@ tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
 	tn->tn_holds = 1;
 	tmpfs_update(tn, TMPFS_ATIME | TMPFS_MTIME | TMPFS_CTIME);
 	tn->tn_btime = tn->tn_mtime;
-	atomic_inc(&tm->tm_refcnt);
 	*tnp = tn;
 	tn = NULL;
 out:
 	if (tn != NULL)
 		kmem_free(tn, sizeof(*tn));
 	if (error)
-		tmpfs_count_release(&tm->tm_nodes, 1);
+		NODES_RELEASE(tm);
 	return error;
 }
 
@@ -173,8 +273,8 @@ tmpfs_node_free(struct tmpfs_node *tn)
 		break;
 	}
 	kmem_free(tn, sizeof(*tn));
-	tmpfs_count_release(&tm->tm_nodes, 1);
-	tmpfs_mount_rele(tm);
+	NODES_RELEASE(tm);
+	tmpfs_mount_node_gone(tm);
 }
 
 void
@@ -567,12 +667,12 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, void **pagep)
 		*pagep = *slotp;
 		return 0;
 	}
-	error = tmpfs_count_reserve(&tm->tm_pages, &tm->tm_maxpages, 1);
+	error = PAGES_RESERVE(tm, 1);
 	if (error)
 		return error;
 	page = kmem_zalloc(TMPFS_PAGE_SIZE, KM_SLEEP);
 	if (page == NULL) {
-		tmpfs_count_release(&tm->tm_pages, 1);
+		PAGES_RELEASE(tm, 1);
 		return ENOMEM;
 	}
 	*slotp = page;
@@ -654,7 +754,7 @@ tmpfs_page_free_range(struct tmpfs_node *tn, uint64_t start, uint64_t end)
 	KASSERT(pm->pm_npages >= freed);
 	pm->pm_npages -= freed;
 	if (freed > 0)
-		tmpfs_count_release(&tn->tn_mount->tm_pages, freed);
+		PAGES_RELEASE(tn->tn_mount, freed);
 }
 
 static bool

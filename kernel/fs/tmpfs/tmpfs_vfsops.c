@@ -195,10 +195,16 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *opts)
 		error = ENOMEM;
 		goto out;
 	}
+	tm->tm_pcpu = kmem_percpu_zalloc(sizeof(struct tmpfs_pcpu), KM_SLEEP);
+	if (tm->tm_pcpu == NULL) {
+		kmem_free(tm, sizeof(*tm));
+		tm = NULL;
+		error = ENOMEM;
+		goto out;
+	}
 	tm->tm_maxpages = ta.ta_maxpages;
 	tm->tm_maxnodes = ta.ta_maxnodes;
 	tm->tm_nextino = TMPFS_ROOT_INO - 1;
-	tm->tm_refcnt = 1;
 	error = tmpfs_node_alloc(
 	    tm, VDIR, ta.ta_mode, ta.ta_uid, ta.ta_gid, 0, NULL, &root);
 	if (error)
@@ -229,6 +235,8 @@ tmpfs_remount(struct mount *mp, unsigned long flags __unused, const char *opts)
 	error = tmpfs_parse_opts(opts, &ta);
 	if (error)
 		return error;
+	/* Limits count the globals: fold the CPUs' counts in first. */
+	tmpfs_counts_fold(tm);
 	if (ta.ta_has_size && ta.ta_maxpages != 0 &&
 	    ta.ta_maxpages < atomic_load_relaxed(&tm->tm_pages))
 		return EINVAL;
@@ -246,7 +254,7 @@ tmpfs_remount(struct mount *mp, unsigned long flags __unused, const char *opts)
  * Frees every node that has no vnode; those that do (the root, held by
  * the VFS, and with MNT_FORCE whatever was still open) stay, unlinked and
  * empty, until their vnodes are reclaimed, and the mount's counters stay
- * with them (tm_refcnt).
+ * with them (the last node frees the mount).
  */
 static int
 tmpfs_unmount(struct mount *mp, int flags __unused)
@@ -271,12 +279,13 @@ static int
 tmpfs_statfs(struct mount *mp, struct statfs *sf)
 {
 	struct tmpfs_mount *tm = VFS_TO_TMPFS(mp);
-	uint64_t pages = atomic_load_relaxed(&tm->tm_pages);
+	uint64_t pages, nodes;
 	uint64_t maxpages = atomic_load_relaxed(&tm->tm_maxpages);
-	uint64_t nodes = atomic_load_relaxed(&tm->tm_nodes);
 	uint64_t maxnodes = atomic_load_relaxed(&tm->tm_maxnodes);
 	uint64_t total, avail;
 	size_t lim = kmem_limit(), used = kmem_used();
+
+	tmpfs_counts(tm, &pages, &nodes);
 
 	if (maxpages != 0) {
 		total = maxpages;
