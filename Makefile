@@ -35,7 +35,8 @@ endif
 
 CCINC := $(shell $(CC) -print-file-name=include)
 KCFLAGS := -std=gnu11 $(OPT) $(WARN) -ffreestanding -nostdinc -isystem $(CCINC) \
-	-fno-stack-protector -fno-common -fPIC -fno-plt -D_KERNEL \
+	-fno-stack-protector -fno-common -fPIC -fno-plt -fno-semantic-interposition -fvisibility=protected \
+	-D_KERNEL \
 	-Ikernel -I$(B)/gen -I$(B)/include -Iinclude $(SANFLAGS)
 UCFLAGS := -std=gnu11 $(OPT) $(WARN) -fPIC -D_GNU_SOURCE -I$(B)/include -Iinclude $(SANFLAGS)
 PCFLAGS := $(UCFLAGS) -fvisibility=hidden -DLIBRUMPUSER
@@ -44,11 +45,14 @@ LDSAN := $(SANFLAGS)
 # builds need their runtime.
 # (clang leaves the runtime of a sanitizer to the executable, so shared
 # libraries of those builds keep undefined references.)
+# Calls inside a kernel library bind to the library itself (-Bsymbolic):
+# nothing outside may interpose on kernel functions, and the syscall fast
+# path then makes direct calls the compiler may inline.
 ifeq ($(SAN),)
-KLDFLAGS := -nostdlib
+KLDFLAGS := -nostdlib -Wl,-Bsymbolic
 ZDEFS := -Wl,-z,defs
 else
-KLDFLAGS :=
+KLDFLAGS := -Wl,-Bsymbolic
 ZDEFS :=
 endif
 

@@ -23,7 +23,7 @@ int ncpu;
  * Sleepers for a CPU.  sched_waiters is read by every releasing thread;
  * the mutex and condvar are touched only when it is non-zero.
  */
-static unsigned sched_waiters;
+unsigned sched_waiters;
 static struct rumpuser_mtx *sched_mtx;
 static struct rumpuser_cv *sched_cv;
 
@@ -99,16 +99,22 @@ cpu_acquire(struct lwp *owner, int hint)
 	return ci;
 }
 
+/* A CPU was released and someone waits for one. */
+void
+sched_wakeup(void)
+{
+	rumpuser_mutex_enter_nowrap(sched_mtx);
+	rumpuser_cv_signal(sched_cv);
+	rumpuser_mutex_exit(sched_mtx);
+}
+
 static inline void
 cpu_release(struct cpu_info *ci)
 {
 	__atomic_store_n(&ci->ci_curlwp, NULL, __ATOMIC_SEQ_CST);
 	if (__predict_false(
-	        __atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0)) {
-		rumpuser_mutex_enter_nowrap(sched_mtx);
-		rumpuser_cv_signal(sched_cv);
-		rumpuser_mutex_exit(sched_mtx);
-	}
+		__atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0))
+		sched_wakeup();
 }
 
 /*

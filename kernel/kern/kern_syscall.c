@@ -52,9 +52,9 @@ syscall_local(int num, const register_t *args, register_t *retval)
 		return ENXIO;
 	if (__predict_false((call = sysent[num]) == NULL))
 		return ENOSYS;
-	l = sched_enter();
+	l = sched_enter_fast();
 	error = call(l, args, retval);
-	sched_exit(l);
+	sched_exit_fast(l);
 	return error;
 }
 

@@ -142,6 +142,44 @@ curlwp_get(void)
 void sched_init(int ncpu);
 struct lwp *sched_enter(void);
 void sched_exit(struct lwp *l);
+void sched_wakeup(void);
+extern unsigned sched_waiters;
+
+/*
+ * The system call fast path, inline: a thread with an lwp takes the CPU it
+ * used last with one compare-and-swap, and gives it back with one store
+ * (sequentially consistent: see cpu_acquire in kern_sched.c).  Anything
+ * else goes through sched_enter/sched_exit.
+ */
+static inline struct lwp *
+sched_enter_fast(void)
+{
+	struct lwp *l = rumpuser_curlwp();
+
+	if (__predict_true(l != NULL)) {
+		struct cpu_info *ci = &cpu_infos[l->l_cpuhint];
+		struct lwp *expect = NULL;
+
+		if (__predict_true(__atomic_compare_exchange_n(&ci->ci_curlwp,
+			&expect, l, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))) {
+			l->l_cpu = ci;
+			return l;
+		}
+	}
+	return sched_enter();
+}
+
+static inline void
+sched_exit_fast(struct lwp *l)
+{
+	struct cpu_info *ci = l->l_cpu;
+
+	l->l_cpu = NULL;
+	__atomic_store_n(&ci->ci_curlwp, NULL, __ATOMIC_SEQ_CST);
+	if (__predict_false(
+		__atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0))
+		sched_wakeup();
+}
 
 /* Processes and lwps (kern_proc.c). */
 void proc_init(void);
