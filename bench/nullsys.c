@@ -42,6 +42,15 @@ loop_floor(uint64_t n)
 	}
 }
 
+static void *
+idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
 static void
 loop_host(uint64_t n)
 {
@@ -141,6 +150,24 @@ main(int argc, char **argv)
 			ns[v][r] = run(v, loops[v]);
 	for (int v = 0; v < V_COUNT; v++)
 		bench_print(vname[v], ns[v], reps, 2);
+
+	/*
+	 * The floor again with a second thread alive: glibc leaves out the
+	 * lock prefix of its mutexes while a process has one thread, which
+	 * this process has while the loops above run (the kernel starts its
+	 * threads on first use).  With two threads the pair costs two real
+	 * atomic operations, as the kernel's CPU enter and exit always do.
+	 */
+	{
+		static double mt[BENCH_MAX_REPS];
+		pthread_t idle;
+
+		if ((error = pthread_create(&idle, NULL, idle_thread, NULL)) != 0)
+			bench_fail("pthread_create", error);
+		for (int r = 0; r < reps; r++)
+			mt[r] = run(V_FLOOR, loops[V_FLOOR]);
+		bench_print("floor_mt", mt, reps, 2);
+	}
 	printf("loops");
 	for (int v = 0; v < V_COUNT; v++)
 		printf(" %s=%llu", vname[v], (unsigned long long)loops[v]);

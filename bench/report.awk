@@ -61,6 +61,10 @@ END {
 	    1, "floor / floor", "null", lo)
 	metric("null_host_getpid", ho, "host", "ns/call", "null", "", "",
 	    ho / fl, "host / floor", "null", lo)
+	if (cnt["floor_mt"] > 0)
+		metric("null_floor_mutex_2threads", median("floor_mt"), "floor_mt",
+		    "ns/call", "null", "", "", median("floor_mt") / fl,
+		    "floor_mt / floor", "null", lo)
 	metric("null_implicit", im, "implicit", "ns/call", 10, "<=", "ratio",
 	    im / fl, "implicit / floor", jbool(im / fl <= 10), lo)
 	metric("null_bound", bo, "bound", "ns/call", 3, "<=", "ratio",
@@ -98,6 +102,11 @@ END {
 	    verdict(jbool(rss_pass)))
 	printf(fmt, "floor: mutex lock+unlock", sprintf("%.2f ns", fl), "",
 	    "1.00x", "", "")
+	fm = median("floor_mt")
+	if (fm > 0)
+		printf(fmt, "floor, 2 threads (real atomics)",
+		    sprintf("%.2f ns", fm), "", sprintf("%.2fx", fm / fl), "",
+		    sprintf("info: bound/this %.2fx", bo / fm))
 	printf(fmt, "host syscall(SYS_getpid)", sprintf("%.1f ns", ho), "",
 	    sprintf("%.1fx", ho / fl), "", "info")
 	printf(fmt, "rump_sys_getpid, implicit (a/c)", sprintf("%.2f ns", im),
