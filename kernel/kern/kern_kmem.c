@@ -200,7 +200,13 @@ kmem_alloc(size_t size, int flags)
 	rumpuser_mutex_exit(kd->kd_mtx);
 	if (mag->km_n > 0)
 		return mag->km_obj[--mag->km_n];
-	return kmem_host_alloc(kmem_sizes[c], flags);
+	/*
+	 * Objects of a cache line or more get lines of their own: objects
+	 * of different CPUs must not share one (two threads working apart
+	 * would otherwise write the same line).
+	 */
+	return kmem_host_alloc_align(kmem_sizes[c],
+	    kmem_sizes[c] >= COHERENCY_UNIT ? COHERENCY_UNIT : 16, flags);
 }
 
 void *

@@ -183,22 +183,50 @@ mutex_owned(kmutex_t *m)
 #define RW_SHIFT 3
 #define RW_READER_UNIT (1UL << RW_SHIFT)
 
+/*
+ * The hypercall mutex and condvar a contended rwlock sleeps on are made
+ * at its first contention: most rwlocks (one per vnode) never sleep.
+ */
 void
 rw_init(krwlock_t *rw)
 {
 	rw->rw_state = 0;
 	rw->rw_writer = NULL;
-	rumpuser_mutex_init(&rw->rw_mtx, RUMPUSER_MTX_KMUTEX);
-	rumpuser_cv_init(&rw->rw_cv);
+	rw->rw_mtx = NULL;
+	rw->rw_cv = NULL;
 	rw->rw_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
+}
+
+/* Makes the sleeping objects once; a racing maker frees its own. */
+static void
+rw_sleep_init(krwlock_t *rw)
+{
+	struct rumpuser_mtx *m, *expect = NULL;
+	struct rumpuser_cv *cv;
+
+	if (atomic_load_acquire(&rw->rw_cv) != NULL)
+		return;
+	rumpuser_mutex_init(&m, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&cv);
+	if (__atomic_compare_exchange_n(&rw->rw_mtx, &expect, m, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		atomic_store_release(&rw->rw_cv, cv);
+		return;
+	}
+	rumpuser_cv_destroy(cv);
+	rumpuser_mutex_destroy(m);
+	while (atomic_load_acquire(&rw->rw_cv) == NULL)
+		; /* the winner stores its condvar next */
 }
 
 void
 rw_destroy(krwlock_t *rw)
 {
 	KASSERTMSG(rw->rw_state == 0, "rw_destroy: rwlock %p is held", rw);
-	rumpuser_cv_destroy(rw->rw_cv);
-	rumpuser_mutex_destroy(rw->rw_mtx);
+	if (rw->rw_cv != NULL) {
+		rumpuser_cv_destroy(rw->rw_cv);
+		rumpuser_mutex_destroy(rw->rw_mtx);
+	}
 }
 
 /* One attempt; for readers, fails while a writer holds or wants it. */
@@ -231,6 +259,9 @@ rw_try(krwlock_t *rw, krw_t op)
 static void
 rw_wake(krwlock_t *rw)
 {
+	/* RW_WAITERS was set by a sleeper, which made the objects first. */
+	while (atomic_load_acquire(&rw->rw_cv) == NULL)
+		;
 	/*
 	 * The wrapped enter: a sleeper coming back from rw_cv holds rw_mtx
 	 * while it waits for a CPU, so we must not hold ours while waiting.
@@ -249,6 +280,7 @@ rw_enter(krwlock_t *rw, krw_t op)
 		panic("rw_enter: locking against myself: rwlock %p", rw);
 	if (__predict_true(rw_try(rw, op)))
 		goto out;
+	rw_sleep_init(rw);
 	/*
 	 * Sleep: announce ourselves (RW_WAITERS, and RW_WANTWRITE for a
 	 * writer) under the mutex, then retry; a releaser that sees the bit

@@ -28,7 +28,8 @@ tmpfs_count_reserve(struct tmpfs_mount *tm, uint64_t *count, int64_t *delta,
 	uint64_t cur;
 
 	if (lim == 0) {
-		__atomic_add_fetch(delta, (int64_t)n, __ATOMIC_RELAXED);
+		/* Only this CPU's holder writes its delta: no lock prefix. */
+		atomic_store_relaxed(delta, atomic_load_relaxed(delta) + (int64_t)n);
 		return 0;
 	}
 	(void)tm;
