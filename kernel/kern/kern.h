@@ -165,10 +165,18 @@ size_t kmem_limit(void);
  * thread locking a mutex it holds.
  */
 #define MUTEX_DEFAULT 0
-#define MUTEX_SPIN    1
+#define MUTEX_SPIN 1
+/*
+ * A mutex is its owner's lwp in one word, taken with one compare-and-swap.
+ * An adaptive mutex's waiters sleep on a hypercall mutex and condvar made
+ * at its first contention (bit MTX_WAITERS of the word says some sleep);
+ * a spin mutex's waiters spin, keeping their CPU.
+ */
 typedef struct kmutex {
-	struct rumpuser_mtx *mtx_hyp;
-	int mtx_class; /* lockdebug class, 0 when not tracked */
+	uintptr_t mtx_owner;		/* [a] owner lwp | MTX_WAITERS */
+	struct rumpuser_mtx *mtx_hyp;	/* [a] sleeping, made on demand */
+	struct rumpuser_cv *mtx_cv;	/* [a] */
+	int mtx_class;			/* lockdebug class, 0 when not tracked */
 	int mtx_type;
 } kmutex_t;
 void mutex_init(kmutex_t *m, int type);
@@ -203,8 +211,15 @@ bool rw_write_held(krwlock_t *rw);
 bool rw_read_held(krwlock_t *rw);
 bool rw_lock_held(krwlock_t *rw);
 
+/*
+ * A condvar: waiters sleep on its own hypercall mutex and condvar, and a
+ * generation count says whether a signal came since they began to wait.
+ */
 typedef struct kcondvar {
+	struct rumpuser_mtx *cv_mtx;
 	struct rumpuser_cv *cv_hyp;
+	unsigned cv_gen;		/* [cv_mtx] */
+	unsigned cv_nwait;		/* [cv_mtx] */
 } kcondvar_t;
 void cv_init(kcondvar_t *cv);
 void cv_destroy(kcondvar_t *cv);

@@ -113,14 +113,14 @@ lockdebug_released(int c)
 	l->l_nheld--;
 }
 
+#define MTX_WAITERS ((uintptr_t)1)
+
 void
 mutex_init(kmutex_t *m, int type)
 {
-	int flags = RUMPUSER_MTX_KMUTEX;
-
-	if (type == MUTEX_SPIN)
-		flags |= RUMPUSER_MTX_SPIN;
-	rumpuser_mutex_init(&m->mtx_hyp, flags);
+	m->mtx_owner = 0;
+	m->mtx_hyp = NULL;
+	m->mtx_cv = NULL;
 	m->mtx_type = type;
 	m->mtx_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
 }
@@ -128,21 +128,93 @@ mutex_init(kmutex_t *m, int type)
 void
 mutex_destroy(kmutex_t *m)
 {
-	if (lockdebug_enabled && mutex_owned(m))
-		panic("mutex_destroy: mutex %p is held", m);
-	rumpuser_mutex_destroy(m->mtx_hyp);
-	m->mtx_hyp = NULL;
+	KASSERTMSG(atomic_load_relaxed(&m->mtx_owner) == 0,
+	    "mutex_destroy: mutex %p is held", m);
+	if (m->mtx_cv != NULL) {
+		rumpuser_cv_destroy(m->mtx_cv);
+		rumpuser_mutex_destroy(m->mtx_hyp);
+	}
+}
+
+/* Makes the sleeping objects once; a racing maker frees its own. */
+static void
+mutex_sleep_init(kmutex_t *m)
+{
+	struct rumpuser_mtx *hm, *expect = NULL;
+	struct rumpuser_cv *cv;
+
+	if (atomic_load_acquire(&m->mtx_cv) != NULL)
+		return;
+	rumpuser_mutex_init(&hm, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&cv);
+	if (__atomic_compare_exchange_n(&m->mtx_hyp, &expect, hm, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		atomic_store_release(&m->mtx_cv, cv);
+		return;
+	}
+	rumpuser_cv_destroy(cv);
+	rumpuser_mutex_destroy(hm);
+	while (atomic_load_acquire(&m->mtx_cv) == NULL)
+		; /* the winner stores its condvar next */
+}
+
+static inline bool
+mutex_try(kmutex_t *m, uintptr_t me)
+{
+	uintptr_t expect = 0;
+
+	return __atomic_compare_exchange_n(&m->mtx_owner, &expect, me, false,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * The slow path of an adaptive mutex: sleep until the owner lets go.
+ * MTX_WAITERS is set under the hypercall mutex before sleeping, and the
+ * releasing owner takes that mutex to wake us, so no wakeup is lost.  A
+ * sleeper that then takes the mutex keeps the bit (other sleepers may
+ * remain): its exit wakes them, perhaps for nothing.
+ */
+static void
+mutex_sleep(kmutex_t *m, uintptr_t me)
+{
+	mutex_sleep_init(m);
+	rumpuser_mutex_enter(m->mtx_hyp);
+	for (;;) {
+		uintptr_t old = atomic_load_relaxed(&m->mtx_owner);
+
+		if ((old & ~MTX_WAITERS) == 0) {
+			if (__atomic_compare_exchange_n(&m->mtx_owner, &old,
+				me | MTX_WAITERS, false, __ATOMIC_ACQUIRE,
+				__ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (!(old & MTX_WAITERS) &&
+		    !__atomic_compare_exchange_n(&m->mtx_owner, &old,
+			old | MTX_WAITERS, false, __ATOMIC_SEQ_CST,
+			__ATOMIC_RELAXED))
+			continue;
+		rumpuser_cv_wait(m->mtx_cv, m->mtx_hyp);
+	}
+	rumpuser_mutex_exit(m->mtx_hyp);
 }
 
 void
 mutex_enter(kmutex_t *m)
 {
+	uintptr_t me = (uintptr_t)curlwp;
+
+	KASSERTMSG(me != 0, "mutex_enter: no lwp (outside the kernel?)");
 	if (__predict_false(lockdebug_enabled) && mutex_owned(m))
 		panic("mutex_enter: locking against myself: mutex %p", m);
-	if (m->mtx_type == MUTEX_SPIN)
-		rumpuser_mutex_enter_nowrap(m->mtx_hyp);
-	else
-		rumpuser_mutex_enter(m->mtx_hyp);
+	if (__predict_false(!mutex_try(m, me))) {
+		if (m->mtx_type == MUTEX_SPIN) {
+			while (!mutex_try(m, me))
+				__builtin_ia32_pause();
+		} else {
+			mutex_sleep(m, me);
+		}
+	}
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(m->mtx_class);
 }
@@ -150,7 +222,7 @@ mutex_enter(kmutex_t *m)
 bool
 mutex_tryenter(kmutex_t *m)
 {
-	if (rumpuser_mutex_tryenter(m->mtx_hyp) != 0)
+	if (!mutex_try(m, (uintptr_t)curlwp))
 		return false;
 	if (__predict_false(lockdebug_enabled))
 		lockdebug_acquired(m->mtx_class);
@@ -160,21 +232,29 @@ mutex_tryenter(kmutex_t *m)
 void
 mutex_exit(kmutex_t *m)
 {
+	uintptr_t old;
+
 	if (__predict_false(lockdebug_enabled)) {
 		if (!mutex_owned(m))
 			panic("mutex_exit: mutex %p not held by the caller", m);
 		lockdebug_released(m->mtx_class);
 	}
-	rumpuser_mutex_exit(m->mtx_hyp);
+	old = __atomic_exchange_n(&m->mtx_owner, 0, __ATOMIC_SEQ_CST);
+	if (__predict_false(old & MTX_WAITERS)) {
+		/* Wrapped enter: a woken sleeper holds it waiting for a CPU. */
+		rumpuser_mutex_enter(m->mtx_hyp);
+		rumpuser_cv_broadcast(m->mtx_cv);
+		rumpuser_mutex_exit(m->mtx_hyp);
+	}
 }
 
 bool
 mutex_owned(kmutex_t *m)
 {
-	struct lwp *owner;
+	struct lwp *l = curlwp;
 
-	rumpuser_mutex_owner(m->mtx_hyp, &owner);
-	return owner != NULL && owner == curlwp;
+	return l != NULL &&
+	    (atomic_load_relaxed(&m->mtx_owner) & ~MTX_WAITERS) == (uintptr_t)l;
 }
 
 #define RW_WRITE 0x1UL	  /* a writer holds it */
@@ -396,59 +476,95 @@ rw_lock_held(krwlock_t *rw)
 void
 cv_init(kcondvar_t *cv)
 {
+	rumpuser_mutex_init(&cv->cv_mtx, RUMPUSER_MTX_KMUTEX);
 	rumpuser_cv_init(&cv->cv_hyp);
+	cv->cv_gen = 0;
+	cv->cv_nwait = 0;
 }
 
 void
 cv_destroy(kcondvar_t *cv)
 {
 	rumpuser_cv_destroy(cv->cv_hyp);
+	rumpuser_mutex_destroy(cv->cv_mtx);
 	cv->cv_hyp = NULL;
+}
+
+/*
+ * Waits for a signal after m is released, then takes m again.  The
+ * condvar's own mutex is taken before m is let go, and every signal
+ * takes it to count a generation: a signal that comes after the release
+ * finds us waiting (or about to, holding the mutex) and is not lost.
+ * ns: 0 waits without a limit.
+ */
+static int
+cv_dowait(kcondvar_t *cv, kmutex_t *m, uint64_t ns)
+{
+	unsigned gen;
+	int error = 0;
+
+	KASSERT(!lockdebug_enabled || mutex_owned(m));
+	rumpuser_mutex_enter(cv->cv_mtx);
+	gen = cv->cv_gen;
+	cv->cv_nwait++;
+	mutex_exit(m);
+	while (gen == cv->cv_gen && error == 0) {
+		if (ns == 0)
+			rumpuser_cv_wait(cv->cv_hyp, cv->cv_mtx);
+		else
+			error = rumpuser_cv_timedwait(cv->cv_hyp, cv->cv_mtx,
+			    (int64_t)(ns / 1000000000u),
+			    (int64_t)(ns % 1000000000u));
+	}
+	if (gen != cv->cv_gen)
+		error = 0; /* signalled, even if the time ran out too */
+	cv->cv_nwait--;
+	rumpuser_mutex_exit(cv->cv_mtx);
+	mutex_enter(m);
+	return error;
 }
 
 void
 cv_wait(kcondvar_t *cv, kmutex_t *m)
 {
-	KASSERT(!lockdebug_enabled || mutex_owned(m));
-	if (__predict_false(lockdebug_enabled))
-		lockdebug_released(m->mtx_class);
-	rumpuser_cv_wait(cv->cv_hyp, m->mtx_hyp);
-	if (__predict_false(lockdebug_enabled))
-		lockdebug_acquired(m->mtx_class);
+	(void)cv_dowait(cv, m, 0);
 }
 
 int
 cv_timedwait(kcondvar_t *cv, kmutex_t *m, uint64_t ns)
 {
-	int error;
-
-	KASSERT(!lockdebug_enabled || mutex_owned(m));
-	if (__predict_false(lockdebug_enabled))
-		lockdebug_released(m->mtx_class);
-	error = rumpuser_cv_timedwait(cv->cv_hyp, m->mtx_hyp,
-	    (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u));
-	if (__predict_false(lockdebug_enabled))
-		lockdebug_acquired(m->mtx_class);
-	return error;
+	return cv_dowait(cv, m, ns == 0 ? 1 : ns);
 }
 
 void
 cv_signal(kcondvar_t *cv)
 {
-	rumpuser_cv_signal(cv->cv_hyp);
+	rumpuser_mutex_enter(cv->cv_mtx);
+	if (cv->cv_nwait > 0) {
+		cv->cv_gen++;
+		rumpuser_cv_signal(cv->cv_hyp);
+	}
+	rumpuser_mutex_exit(cv->cv_mtx);
 }
 
 void
 cv_broadcast(kcondvar_t *cv)
 {
-	rumpuser_cv_broadcast(cv->cv_hyp);
+	rumpuser_mutex_enter(cv->cv_mtx);
+	if (cv->cv_nwait > 0) {
+		cv->cv_gen++;
+		rumpuser_cv_broadcast(cv->cv_hyp);
+	}
+	rumpuser_mutex_exit(cv->cv_mtx);
 }
 
 bool
 cv_has_waiters(kcondvar_t *cv)
 {
-	int n;
+	bool w;
 
-	rumpuser_cv_has_waiters(cv->cv_hyp, &n);
-	return n != 0;
+	rumpuser_mutex_enter(cv->cv_mtx);
+	w = cv->cv_nwait > 0;
+	rumpuser_mutex_exit(cv->cv_mtx);
+	return w;
 }
