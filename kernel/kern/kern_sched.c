@@ -4,8 +4,8 @@
  * A host thread runs kernel code only while it holds a virtual CPU.  It
  * takes one on entry (sched_enter) and gives it back on return or
  * before it blocks in a hypercall (the backend upcalls).  The fast path is
- * one compare-and-swap on the CPU the thread's lwp last used and one store
- * to release it: no lock that all CPUs share.  Only when every CPU is busy
+ * one compare-and-swap on the CPU the thread's lwp last used and one
+ * plain store to release it: no lock that all CPUs share, no fence.  Only when every CPU is busy
  * does a thread sleep, on sched_mtx/sched_cv, until one is released.
  *
  * A thread with no lwp of its own gets an implicit lwp of pid 1 at its
@@ -26,6 +26,9 @@ int ncpu;
 unsigned sched_waiters;
 static struct rumpuser_mtx *sched_mtx;
 static struct rumpuser_cv *sched_cv;
+
+/* How often a thread waiting for a CPU looks again (see cpu_acquire). */
+#define SCHED_RECHECK_NS 1000000
 
 /* Marks a CPU taken by a thread whose implicit lwp is not yet chosen. */
 #define CPU_BUSY ((struct lwp *)(uintptr_t)1)
@@ -85,16 +88,24 @@ cpu_acquire(struct lwp *owner, int hint)
 		return ci;
 
 	/*
-	 * All busy.  Announce the wait before the last scan: a releasing
-	 * thread stores NULL and then reads sched_waiters, we increment it
-	 * and then scan, both sequentially consistent, so one of us sees the
-	 * other and no wakeup is lost.
+	 * All busy: sleep until a CPU is released.  A releasing thread
+	 * stores NULL and then reads sched_waiters without a fence (the
+	 * fast path can afford no more), so it may miss our announcement
+	 * while its store is still on its way: the wait is timed and we look
+	 * again every SCHED_RECHECK_NS, which bounds what such a miss costs.
+	 * While we wait, the backend upcalls of our own lwp must not try to
+	 * take a CPU for us (LW_SCHEDWAIT).
 	 */
 	__atomic_add_fetch(&sched_waiters, 1, __ATOMIC_SEQ_CST);
+	if (owner != CPU_BUSY)
+		owner->l_flags |= LW_SCHEDWAIT;
 	rumpuser_mutex_enter_nowrap(sched_mtx);
 	while ((ci = cpu_scan(owner, hint)) == NULL)
-		rumpuser_cv_wait_nowrap(sched_cv, sched_mtx);
+		(void)rumpuser_cv_timedwait(sched_cv, sched_mtx, 0,
+		    SCHED_RECHECK_NS);
 	rumpuser_mutex_exit(sched_mtx);
+	if (owner != CPU_BUSY)
+		owner->l_flags &= ~LW_SCHEDWAIT;
 	__atomic_sub_fetch(&sched_waiters, 1, __ATOMIC_SEQ_CST);
 	return ci;
 }
@@ -111,9 +122,8 @@ sched_wakeup(void)
 static inline void
 cpu_release(struct cpu_info *ci)
 {
-	__atomic_store_n(&ci->ci_curlwp, NULL, __ATOMIC_SEQ_CST);
-	if (__predict_false(
-		__atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0))
+	atomic_store_release(&ci->ci_curlwp, NULL);
+	if (__predict_false(atomic_load_relaxed(&sched_waiters) != 0))
 		sched_wakeup();
 }
 
@@ -181,7 +191,7 @@ backend_unschedule(int nlocks __unused, int *countp, void *interlock __unused)
 
 	if (countp)
 		*countp = 0;
-	if (l == NULL || (ci = l->l_cpu) == NULL)
+	if (l == NULL || (ci = l->l_cpu) == NULL || (l->l_flags & LW_SCHEDWAIT))
 		return;
 	l->l_cpu = NULL;
 	cpu_release(ci);
@@ -193,7 +203,7 @@ backend_schedule(int nlocks __unused, void *interlock __unused)
 	struct lwp *l = rumpuser_curlwp();
 	struct cpu_info *ci;
 
-	if (l == NULL || l->l_cpu != NULL)
+	if (l == NULL || l->l_cpu != NULL || (l->l_flags & LW_SCHEDWAIT))
 		return;
 	ci = cpu_acquire(l, l->l_cpuhint);
 	l->l_cpu = ci;

@@ -78,6 +78,7 @@ struct lwp {
 #define LW_IMPLICIT 0x01 /* implicit context of a thread with no lwp */
 #define LW_SYSTEM   0x02 /* kernel thread */
 #define LW_WEXIT    0x04 /* being torn down */
+#define LW_SCHEDWAIT 0x08 /* [c] waiting for a CPU in cpu_acquire */
 #define LSIDL       1
 #define LSONPROC    2
 #define LSZOMB      3
@@ -147,9 +148,9 @@ extern unsigned sched_waiters;
 
 /*
  * The system call fast path, inline: a thread with an lwp takes the CPU it
- * used last with one compare-and-swap, and gives it back with one store
- * (sequentially consistent: see cpu_acquire in kern_sched.c).  Anything
- * else goes through sched_enter/sched_exit.
+ * used last with one compare-and-swap, and gives it back with one plain
+ * store (why no fence is needed: see cpu_acquire in kern_sched.c).
+ * Anything else goes through sched_enter/sched_exit.
  */
 static inline struct lwp *
 sched_enter_fast(void)
@@ -175,9 +176,8 @@ sched_exit_fast(struct lwp *l)
 	struct cpu_info *ci = l->l_cpu;
 
 	l->l_cpu = NULL;
-	__atomic_store_n(&ci->ci_curlwp, NULL, __ATOMIC_SEQ_CST);
-	if (__predict_false(
-		__atomic_load_n(&sched_waiters, __ATOMIC_SEQ_CST) != 0))
+	atomic_store_release(&ci->ci_curlwp, NULL);
+	if (__predict_false(atomic_load_relaxed(&sched_waiters) != 0))
 		sched_wakeup();
 }
 
