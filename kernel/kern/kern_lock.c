@@ -130,9 +130,9 @@ mutex_destroy(kmutex_t *m)
 {
 	KASSERTMSG(atomic_load_relaxed(&m->mtx_owner) == 0,
 	    "mutex_destroy: mutex %p is held", m);
-	if (m->mtx_cv != NULL) {
+	if (atomic_load_acquire(&m->mtx_cv) != NULL) {
 		rumpuser_cv_destroy(m->mtx_cv);
-		rumpuser_mutex_destroy(m->mtx_hyp);
+		rumpuser_mutex_destroy(atomic_load_acquire(&m->mtx_hyp));
 	}
 }
 
@@ -177,8 +177,13 @@ mutex_try(kmutex_t *m, uintptr_t me)
 static void
 mutex_sleep(kmutex_t *m, uintptr_t me)
 {
+	struct rumpuser_mtx *hm;
+	struct rumpuser_cv *hcv;
+
 	mutex_sleep_init(m);
-	rumpuser_mutex_enter(m->mtx_hyp);
+	hm = atomic_load_acquire(&m->mtx_hyp);
+	hcv = atomic_load_acquire(&m->mtx_cv);
+	rumpuser_mutex_enter(hm);
 	for (;;) {
 		uintptr_t old = atomic_load_relaxed(&m->mtx_owner);
 
@@ -194,9 +199,9 @@ mutex_sleep(kmutex_t *m, uintptr_t me)
 			old | MTX_WAITERS, false, __ATOMIC_SEQ_CST,
 			__ATOMIC_RELAXED))
 			continue;
-		rumpuser_cv_wait(m->mtx_cv, m->mtx_hyp);
+		rumpuser_cv_wait(hcv, hm);
 	}
-	rumpuser_mutex_exit(m->mtx_hyp);
+	rumpuser_mutex_exit(hm);
 }
 
 void
@@ -241,10 +246,14 @@ mutex_exit(kmutex_t *m)
 	}
 	old = __atomic_exchange_n(&m->mtx_owner, 0, __ATOMIC_SEQ_CST);
 	if (__predict_false(old & MTX_WAITERS)) {
+		/* The sleeper that set the bit made these first. */
+		struct rumpuser_mtx *hm = atomic_load_acquire(&m->mtx_hyp);
+		struct rumpuser_cv *hcv = atomic_load_acquire(&m->mtx_cv);
+
 		/* Wrapped enter: a woken sleeper holds it waiting for a CPU. */
-		rumpuser_mutex_enter(m->mtx_hyp);
-		rumpuser_cv_broadcast(m->mtx_cv);
-		rumpuser_mutex_exit(m->mtx_hyp);
+		rumpuser_mutex_enter(hm);
+		rumpuser_cv_broadcast(hcv);
+		rumpuser_mutex_exit(hm);
 	}
 }
 
@@ -303,9 +312,9 @@ void
 rw_destroy(krwlock_t *rw)
 {
 	KASSERTMSG(rw->rw_state == 0, "rw_destroy: rwlock %p is held", rw);
-	if (rw->rw_cv != NULL) {
+	if (atomic_load_acquire(&rw->rw_cv) != NULL) {
 		rumpuser_cv_destroy(rw->rw_cv);
-		rumpuser_mutex_destroy(rw->rw_mtx);
+		rumpuser_mutex_destroy(atomic_load_acquire(&rw->rw_mtx));
 	}
 }
 
@@ -340,16 +349,20 @@ static void
 rw_wake(krwlock_t *rw)
 {
 	/* RW_WAITERS was set by a sleeper, which made the objects first. */
-	while (atomic_load_acquire(&rw->rw_cv) == NULL)
+	struct rumpuser_mtx *hm;
+	struct rumpuser_cv *hcv;
+
+	while ((hcv = atomic_load_acquire(&rw->rw_cv)) == NULL)
 		;
+	hm = atomic_load_acquire(&rw->rw_mtx);
 	/*
 	 * The wrapped enter: a sleeper coming back from rw_cv holds rw_mtx
 	 * while it waits for a CPU, so we must not hold ours while waiting.
 	 */
-	rumpuser_mutex_enter(rw->rw_mtx);
+	rumpuser_mutex_enter(hm);
 	__atomic_and_fetch(&rw->rw_state, ~RW_WAITERS, __ATOMIC_SEQ_CST);
-	rumpuser_cv_broadcast(rw->rw_cv);
-	rumpuser_mutex_exit(rw->rw_mtx);
+	rumpuser_cv_broadcast(hcv);
+	rumpuser_mutex_exit(hm);
 }
 
 void
@@ -361,12 +374,14 @@ rw_enter(krwlock_t *rw, krw_t op)
 	if (__predict_true(rw_try(rw, op)))
 		goto out;
 	rw_sleep_init(rw);
+	struct rumpuser_mtx *hm = atomic_load_acquire(&rw->rw_mtx);
+	struct rumpuser_cv *hcv = atomic_load_acquire(&rw->rw_cv);
 	/*
 	 * Sleep: announce ourselves (RW_WAITERS, and RW_WANTWRITE for a
 	 * writer) under the mutex, then retry; a releaser that sees the bit
 	 * takes the mutex to wake us, so no wakeup is lost.
 	 */
-	rumpuser_mutex_enter(rw->rw_mtx);
+	rumpuser_mutex_enter(hm);
 	for (;;) {
 		unsigned long bits = RW_WAITERS |
 		    (op == RW_WRITER ? RW_WANTWRITE : 0);
@@ -374,9 +389,9 @@ rw_enter(krwlock_t *rw, krw_t op)
 		__atomic_or_fetch(&rw->rw_state, bits, __ATOMIC_SEQ_CST);
 		if (rw_try(rw, op))
 			break;
-		rumpuser_cv_wait(rw->rw_cv, rw->rw_mtx);
+		rumpuser_cv_wait(hcv, hm);
 	}
-	rumpuser_mutex_exit(rw->rw_mtx);
+	rumpuser_mutex_exit(hm);
 	/* Others may still wait: let them look again. */
 	if (atomic_load_relaxed(&rw->rw_state) & RW_WAITERS)
 		rw_wake(rw);
