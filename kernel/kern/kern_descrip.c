@@ -177,6 +177,33 @@ fd_share(struct filedesc *fdp)
  * descriptor in it, running the ph_fdclose hooks for p (none when p is
  * NULL).
  */
+/*
+ * Process p exits: whatever becomes of its (maybe shared) table, its record
+ * locks go, as if it closed each of its descriptors (the ph_fdclose hooks).
+ */
+void
+fd_exit_hooks(struct proc *p)
+{
+	struct filedesc *fdp = p->p_fd;
+
+	for (int i = 0;; i++) {
+		struct file *fp = NULL;
+
+		mutex_enter(&fdp->fd_lock);
+		if (i >= fdp->fd_nfiles) {
+			mutex_exit(&fdp->fd_lock);
+			break;
+		}
+		if ((fp = fdp->fd_files[i]) != NULL)
+			file_hold(fp);
+		mutex_exit(&fdp->fd_lock);
+		if (fp != NULL) {
+			proc_hooks_fdclose(p, fp);
+			(void)file_release(fp);
+		}
+	}
+}
+
 void fd_free_proc(struct proc *p, struct filedesc *fdp);
 void
 fd_free_proc(struct proc *p, struct filedesc *fdp)

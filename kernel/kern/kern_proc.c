@@ -192,6 +192,7 @@ proc_exit(struct proc *p)
 				q->p_pptr = proc1;
 	mutex_exit(&proc_lock);
 
+	fd_exit_hooks(p);
 	proc_hooks_exit(p);
 	fd_free(p->p_fd);
 	kauth_cred_free(p->p_cred);

@@ -281,6 +281,7 @@ struct filedesc *fd_create(void);
 int fd_copy(struct filedesc *src, struct filedesc **dstp);
 void fd_share(struct filedesc *fdp);
 void fd_free(struct filedesc *fdp);
+void fd_exit_hooks(struct proc *p);
 /* Installs fp at the lowest free slot >= minfd; takes a reference to fp. */
 int fd_install(
     struct filedesc *fdp, struct file *fp, int minfd, int fdflags, int *fdout);
