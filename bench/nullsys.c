@@ -162,7 +162,8 @@ main(int argc, char **argv)
 		static double mt[BENCH_MAX_REPS];
 		pthread_t idle;
 
-		if ((error = pthread_create(&idle, NULL, idle_thread, NULL)) != 0)
+		if ((error = pthread_create(&idle, NULL, idle_thread, NULL)) !=
+		    0)
 			bench_fail("pthread_create", error);
 		for (int r = 0; r < reps; r++)
 			mt[r] = run(V_FLOOR, loops[V_FLOOR]);

@@ -203,7 +203,8 @@ main(int argc, char **argv)
 	/* Fill the file once, so neither side pays for allocating blocks. */
 	host_write(fd, buf, nblk, 0);
 
-	printf("param size_mib=%ld block_kib=1024 image_dir=%s rump_threads=%s\n",
+	printf(
+	    "param size_mib=%ld block_kib=1024 image_dir=%s rump_threads=%s\n",
 	    mb, base, getenv("RUMP_THREADS") ? getenv("RUMP_THREADS") : "");
 	fflush(stdout);
 	if ((error = rump_init()) != 0)

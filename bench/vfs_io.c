@@ -56,7 +56,7 @@ run_memcpy(char *dst, const char *src, uint64_t size)
 	t0 = bench_now_ns();
 	while (done < size)
 		for (size_t off = 0; off < COPY_BUF && done < size;
-		    off += MIB, done += MIB)
+		     off += MIB, done += MIB)
 			copy_fn(dst + off, src + off, MIB);
 	t1 = bench_now_ns();
 	return mbps(size, t1 - t0);
@@ -72,9 +72,8 @@ struct fileops {
 	int (*unlink)(const char *);
 };
 
-static const struct fileops rump_fops = {"rump", rump_sys_open,
-    rump_sys_write, rump_sys_read, rump_sys_lseek, rump_sys_close,
-    rump_sys_unlink};
+static const struct fileops rump_fops = {"rump", rump_sys_open, rump_sys_write,
+    rump_sys_read, rump_sys_lseek, rump_sys_close, rump_sys_unlink};
 static const struct fileops host_fops = {
     "host", open, write, read, lseek, close, unlink};
 

@@ -51,9 +51,9 @@ struct ops {
 	int (*unlink)(const char *);
 };
 
-static const struct ops rump_ops = {
-    "rump", rump_sys_mkdir, rump_sys_chdir, rump_sys_rmdir, rump_sys_open,
-    rump_sys_fstat, rump_sys_close, rump_sys_unlink};
+static const struct ops rump_ops = {"rump", rump_sys_mkdir, rump_sys_chdir,
+    rump_sys_rmdir, rump_sys_open, rump_sys_fstat, rump_sys_close,
+    rump_sys_unlink};
 static const struct ops host_ops = {
     "host", mkdir, chdir, rmdir, open, fstat, close, unlink};
 
@@ -160,8 +160,9 @@ main(int argc, char **argv)
 
 	if (reps < 1 || reps > MAX_REPS || nmeta < 1 || nsmall < 1 ||
 	    nlarge < 1 || nmeta > 10000000 || nlarge > 10000000) {
-		fprintf(stderr, "usage: vfs_meta [repetitions 1..%d] "
-				"[meta files] [small create] [large create]\n",
+		fprintf(stderr,
+		    "usage: vfs_meta [repetitions 1..%d] "
+		    "[meta files] [small create] [large create]\n",
 		    MAX_REPS);
 		return 2;
 	}

@@ -43,7 +43,7 @@ struct worker {
 	pthread_t w_thread;
 	int w_index;
 	bool w_rump;
-	int w_dirfd;    /* host: the worker's directory */
+	int w_dirfd; /* host: the worker's directory */
 	uint64_t w_ops;
 	uint64_t w_cpu_ns;
 	uint64_t w_seq; /* next file number, kept over runs */
@@ -85,8 +85,8 @@ one_op(struct worker *w, char *name, const char *data)
 
 	bench_name(name, 'f', (unsigned)w->w_seq++);
 	if (w->w_rump) {
-		if ((fd = rump_sys_open(name, O_CREAT | O_EXCL | O_WRONLY,
-		         0644)) == -1)
+		if ((fd = rump_sys_open(
+		         name, O_CREAT | O_EXCL | O_WRONLY, 0644)) == -1)
 			wfail(w, "open", name);
 		if (rump_sys_write(fd, data, WSIZE) != WSIZE)
 			wfail(w, "write", name);

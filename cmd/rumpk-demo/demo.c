@@ -42,7 +42,8 @@ list(const char *path)
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
 
-			printf(" %s%s", d->d_name, d->d_type == DT_DIR ? "/" : "");
+			printf(
+			    " %s%s", d->d_name, d->d_type == DT_DIR ? "/" : "");
 			off += d->d_reclen;
 		}
 	}
@@ -64,7 +65,7 @@ files(void)
 	list("/dev");
 	if (rump_sys_mkdir("/home", 0755) == -1 ||
 	    (fd = rump_sys_open("/home/hello.txt", O_CREAT | O_RDWR, 0644)) ==
-		-1) {
+	        -1) {
 		perror("mkdir/open in the kernel");
 		return 1;
 	}

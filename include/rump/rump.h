@@ -69,8 +69,8 @@ enum rump_etfs_type {
 	RUMP_ETFS_DIR_SUBDIRS
 };
 #define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
-int rump_pub_etfs_register(const char *key, const char *hostpath,
-    enum rump_etfs_type ftype);
+int rump_pub_etfs_register(
+    const char *key, const char *hostpath, enum rump_etfs_type ftype);
 int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
     enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
 int rump_pub_etfs_remove(const char *key);

@@ -165,7 +165,7 @@ size_t kmem_limit(void);
  * thread locking a mutex it holds.
  */
 #define MUTEX_DEFAULT 0
-#define MUTEX_SPIN 1
+#define MUTEX_SPIN    1
 /*
  * A mutex is its owner's lwp in one word, taken with one compare-and-swap.
  * An adaptive mutex's waiters sleep on a hypercall mutex and condvar made
@@ -173,10 +173,10 @@ size_t kmem_limit(void);
  * a spin mutex's waiters spin, keeping their CPU.
  */
 typedef struct kmutex {
-	uintptr_t mtx_owner;		/* [a] owner lwp | MTX_WAITERS */
-	struct rumpuser_mtx *mtx_hyp;	/* [a] sleeping, made on demand */
-	struct rumpuser_cv *mtx_cv;	/* [a] */
-	int mtx_class;			/* lockdebug class, 0 when not tracked */
+	uintptr_t mtx_owner;          /* [a] owner lwp | MTX_WAITERS */
+	struct rumpuser_mtx *mtx_hyp; /* [a] sleeping, made on demand */
+	struct rumpuser_cv *mtx_cv;   /* [a] */
+	int mtx_class;                /* lockdebug class, 0 when not tracked */
 	int mtx_type;
 } kmutex_t;
 void mutex_init(kmutex_t *m, int type);
@@ -194,9 +194,9 @@ bool mutex_owned(kmutex_t *m);
  */
 typedef enum { RW_READER, RW_WRITER } krw_t;
 typedef struct krwlock {
-	unsigned long rw_state;		/* [a] RW_* bits, readers << RW_SHIFT */
-	struct lwp *rw_writer;		/* [a] the holding writer */
-	struct rumpuser_mtx *rw_mtx;	/* sleeping */
+	unsigned long rw_state;      /* [a] RW_* bits, readers << RW_SHIFT */
+	struct lwp *rw_writer;       /* [a] the holding writer */
+	struct rumpuser_mtx *rw_mtx; /* sleeping */
 	struct rumpuser_cv *rw_cv;
 	int rw_class;
 } krwlock_t;
@@ -218,8 +218,8 @@ bool rw_lock_held(krwlock_t *rw);
 typedef struct kcondvar {
 	struct rumpuser_mtx *cv_mtx;
 	struct rumpuser_cv *cv_hyp;
-	unsigned cv_gen;		/* [cv_mtx] */
-	unsigned cv_nwait;		/* [cv_mtx] */
+	unsigned cv_gen;   /* [cv_mtx] */
+	unsigned cv_nwait; /* [cv_mtx] */
 } kcondvar_t;
 void cv_init(kcondvar_t *cv);
 void cv_destroy(kcondvar_t *cv);

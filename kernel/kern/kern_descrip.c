@@ -30,7 +30,6 @@ int vfs_fcntl_lock(struct file *fp, int cmd, void *uarg) __attribute__((weak));
 #define SSIZE_MAX  0x7fffffffffffffffL
 #define FIOASYNC   0x5452
 
-
 /* The current process's descriptor table. */
 static inline struct filedesc *
 fd_table(void)
@@ -919,7 +918,8 @@ sys_fcntl(struct lwp *l __unused, const void *v, register_t *retval)
 		if (vfs_fcntl_lock == NULL || fp->f_ops->fo_type != DTYPE_VNODE)
 			error = EBADF;
 		else
-			error = vfs_fcntl_lock(fp, SCARG(uap, cmd), (void *)arg);
+			error =
+			    vfs_fcntl_lock(fp, SCARG(uap, cmd), (void *)arg);
 		break;
 	default:
 		error = EINVAL;

@@ -148,7 +148,7 @@ mutex_sleep_init(kmutex_t *m)
 	rumpuser_mutex_init(&hm, RUMPUSER_MTX_KMUTEX);
 	rumpuser_cv_init(&cv);
 	if (__atomic_compare_exchange_n(&m->mtx_hyp, &expect, hm, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		atomic_store_release(&m->mtx_cv, cv);
 		return;
 	}
@@ -189,15 +189,15 @@ mutex_sleep(kmutex_t *m, uintptr_t me)
 
 		if ((old & ~MTX_WAITERS) == 0) {
 			if (__atomic_compare_exchange_n(&m->mtx_owner, &old,
-				me | MTX_WAITERS, false, __ATOMIC_ACQUIRE,
-				__ATOMIC_RELAXED))
+			        me | MTX_WAITERS, false, __ATOMIC_ACQUIRE,
+			        __ATOMIC_RELAXED))
 				break;
 			continue;
 		}
 		if (!(old & MTX_WAITERS) &&
 		    !__atomic_compare_exchange_n(&m->mtx_owner, &old,
-			old | MTX_WAITERS, false, __ATOMIC_SEQ_CST,
-			__ATOMIC_RELAXED))
+		        old | MTX_WAITERS, false, __ATOMIC_SEQ_CST,
+		        __ATOMIC_RELAXED))
 			continue;
 		rumpuser_cv_wait(hcv, hm);
 	}
@@ -266,10 +266,10 @@ mutex_owned(kmutex_t *m)
 	    (atomic_load_relaxed(&m->mtx_owner) & ~MTX_WAITERS) == (uintptr_t)l;
 }
 
-#define RW_WRITE 0x1UL	  /* a writer holds it */
-#define RW_WANTWRITE 0x2UL /* a writer waits: readers stay out */
-#define RW_WAITERS 0x4UL   /* someone sleeps on rw_cv */
-#define RW_SHIFT 3
+#define RW_WRITE       0x1UL /* a writer holds it */
+#define RW_WANTWRITE   0x2UL /* a writer waits: readers stay out */
+#define RW_WAITERS     0x4UL /* someone sleeps on rw_cv */
+#define RW_SHIFT       3
 #define RW_READER_UNIT (1UL << RW_SHIFT)
 
 /*
@@ -298,7 +298,7 @@ rw_sleep_init(krwlock_t *rw)
 	rumpuser_mutex_init(&m, RUMPUSER_MTX_KMUTEX);
 	rumpuser_cv_init(&cv);
 	if (__atomic_compare_exchange_n(&rw->rw_mtx, &expect, m, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		atomic_store_release(&rw->rw_cv, cv);
 		return;
 	}
@@ -327,8 +327,8 @@ rw_try(krwlock_t *rw, krw_t op)
 	if (op == RW_READER) {
 		while (!(old & (RW_WRITE | RW_WANTWRITE))) {
 			if (__atomic_compare_exchange_n(&rw->rw_state, &old,
-				old + RW_READER_UNIT, false, __ATOMIC_ACQUIRE,
-				__ATOMIC_RELAXED))
+			        old + RW_READER_UNIT, false, __ATOMIC_ACQUIRE,
+			        __ATOMIC_RELAXED))
 				return true;
 		}
 		return false;
@@ -336,8 +336,8 @@ rw_try(krwlock_t *rw, krw_t op)
 	/* A writer may take it when no one holds it (waiters' bits stay). */
 	while ((old & ~(RW_WANTWRITE | RW_WAITERS)) == 0) {
 		if (__atomic_compare_exchange_n(&rw->rw_state, &old,
-			(old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
-			__ATOMIC_RELAXED)) {
+		        (old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
+		        __ATOMIC_RELAXED)) {
 			atomic_store_relaxed(&rw->rw_writer, curlwp);
 			return true;
 		}
@@ -383,8 +383,8 @@ rw_enter(krwlock_t *rw, krw_t op)
 	 */
 	rumpuser_mutex_enter(hm);
 	for (;;) {
-		unsigned long bits = RW_WAITERS |
-		    (op == RW_WRITER ? RW_WANTWRITE : 0);
+		unsigned long bits =
+		    RW_WAITERS | (op == RW_WRITER ? RW_WANTWRITE : 0);
 
 		__atomic_or_fetch(&rw->rw_state, bits, __ATOMIC_SEQ_CST);
 		if (rw_try(rw, op))
@@ -418,8 +418,8 @@ rw_tryupgrade(krwlock_t *rw)
 
 	while ((old & ~(RW_WANTWRITE | RW_WAITERS)) == RW_READER_UNIT) {
 		if (__atomic_compare_exchange_n(&rw->rw_state, &old,
-			(old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
-			__ATOMIC_RELAXED)) {
+		        (old & RW_WAITERS) | RW_WRITE, false, __ATOMIC_ACQUIRE,
+		        __ATOMIC_RELAXED)) {
 			atomic_store_relaxed(&rw->rw_writer, curlwp);
 			return true;
 		}
@@ -439,7 +439,7 @@ rw_downgrade(krwlock_t *rw)
 		new = (old & ~(RW_WRITE | RW_WANTWRITE)) + RW_READER_UNIT;
 	} while (!__atomic_compare_exchange_n(&rw->rw_state, &old, new, false,
 	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-	if (new & RW_WAITERS)
+	if (new &RW_WAITERS)
 		rw_wake(rw);
 }
 
@@ -456,15 +456,15 @@ rw_exit(krwlock_t *rw)
 		new = __atomic_and_fetch(&rw->rw_state,
 		    ~(RW_WRITE | RW_WANTWRITE), __ATOMIC_SEQ_CST);
 	} else {
-		KASSERTMSG(old >= RW_READER_UNIT,
-		    "rw_exit: rwlock %p not held", rw);
-		new = __atomic_sub_fetch(&rw->rw_state, RW_READER_UNIT,
-		    __ATOMIC_SEQ_CST);
+		KASSERTMSG(
+		    old >= RW_READER_UNIT, "rw_exit: rwlock %p not held", rw);
+		new = __atomic_sub_fetch(
+		    &rw->rw_state, RW_READER_UNIT, __ATOMIC_SEQ_CST);
 		/* The last reader lets a waiting writer retry. */
 		if (new >= RW_READER_UNIT)
 			return;
 	}
-	if (new & RW_WAITERS)
+	if (new &RW_WAITERS)
 		rw_wake(rw);
 }
 

@@ -12,7 +12,6 @@
 
 #include "../../include/rump/rump.h"
 
-
 struct proc proc0;
 struct proc *proc1;
 kmutex_t proc_lock;

@@ -5,8 +5,9 @@
  * takes one on entry (sched_enter) and gives it back on return or
  * before it blocks in a hypercall (the backend upcalls).  The fast path is
  * one compare-and-swap on the CPU the thread's lwp last used and one
- * plain store to release it: no lock that all CPUs share, no fence.  Only when every CPU is busy
- * does a thread sleep, on sched_mtx/sched_cv, until one is released.
+ * plain store to release it: no lock that all CPUs share, no fence.  Only when
+ * every CPU is busy does a thread sleep, on sched_mtx/sched_cv, until one is
+ * released.
  *
  * A thread with no lwp of its own gets an implicit lwp of pid 1 at its
  * first call, and keeps it bound between calls, so later calls take the
@@ -101,8 +102,8 @@ cpu_acquire(struct lwp *owner, int hint)
 		owner->l_flags |= LW_SCHEDWAIT;
 	rumpuser_mutex_enter_nowrap(sched_mtx);
 	while ((ci = cpu_scan(owner, hint)) == NULL)
-		(void)rumpuser_cv_timedwait(sched_cv, sched_mtx, 0,
-		    SCHED_RECHECK_NS);
+		(void)rumpuser_cv_timedwait(
+		    sched_cv, sched_mtx, 0, SCHED_RECHECK_NS);
 	rumpuser_mutex_exit(sched_mtx);
 	if (owner != CPU_BUSY)
 		owner->l_flags &= ~LW_SCHEDWAIT;

@@ -75,13 +75,13 @@ struct lwp {
 	void *l_kthread;           /* [I] host thread of a kernel thread */
 	LIST_ENTRY(lwp) l_sibling; /* [p] */
 };
-#define LW_IMPLICIT 0x01 /* implicit context of a thread with no lwp */
-#define LW_SYSTEM   0x02 /* kernel thread */
-#define LW_WEXIT    0x04 /* being torn down */
+#define LW_IMPLICIT  0x01 /* implicit context of a thread with no lwp */
+#define LW_SYSTEM    0x02 /* kernel thread */
+#define LW_WEXIT     0x04 /* being torn down */
 #define LW_SCHEDWAIT 0x08 /* [c] waiting for a CPU in cpu_acquire */
-#define LSIDL       1
-#define LSONPROC    2
-#define LSZOMB      3
+#define LSIDL        1
+#define LSONPROC     2
+#define LSZOMB       3
 
 /*
  * Address-space operations of a process: how the kernel reads and writes
@@ -161,8 +161,9 @@ sched_enter_fast(void)
 		struct cpu_info *ci = &cpu_infos[l->l_cpuhint];
 		struct lwp *expect = NULL;
 
-		if (__predict_true(__atomic_compare_exchange_n(&ci->ci_curlwp,
-			&expect, l, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))) {
+		if (__predict_true(
+		        __atomic_compare_exchange_n(&ci->ci_curlwp, &expect, l,
+		            false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))) {
 			l->l_cpu = ci;
 			return l;
 		}
@@ -203,9 +204,10 @@ struct stat;
 struct fileops {
 	int (*fo_read)(struct file *fp, struct uio *uio, int flags);
 	int (*fo_write)(struct file *fp, struct uio *uio, int flags);
-	/* ioctl with the caller's argument pointer, copied in/out by fo_ioctl */
-	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *uarg,
-	    register_t *retval);
+	/* ioctl with the caller's argument pointer, copied in/out by fo_ioctl
+	 */
+	int (*fo_ioctl)(
+	    struct file *fp, unsigned long cmd, void *uarg, register_t *retval);
 	int (*fo_fcntl_setfl)(struct file *fp, int flags);
 	/* Returns the ready events of `events`; records the poller if none. */
 	int (*fo_poll)(struct file *fp, int events);
@@ -215,25 +217,25 @@ struct fileops {
 	int fo_type; /* DTYPE_* */
 };
 #define FOF_UPDATE_OFFSET 0x01
-#define DTYPE_VNODE 1
-#define DTYPE_PIPE 2
-#define DTYPE_SOCKET 3
-#define DTYPE_CONSOLE 4
+#define DTYPE_VNODE       1
+#define DTYPE_PIPE        2
+#define DTYPE_SOCKET      3
+#define DTYPE_CONSOLE     4
 /*
  * An open file, shared by every descriptor that refers to it.
  * [a] atomic  [f] f_lock  [I] immutable
  */
 struct file {
-	unsigned f_count;		/* [a] references */
-	int f_flag;			/* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK ... */
-	const struct fileops *f_ops;	/* [I] */
-	void *f_data;			/* [I] */
-	off_t f_offset;			/* [f] */
+	unsigned f_count; /* [a] references */
+	int f_flag;       /* [f] O_ACCMODE bits | O_APPEND | O_NONBLOCK ... */
+	const struct fileops *f_ops; /* [I] */
+	void *f_data;                /* [I] */
+	off_t f_offset;              /* [f] */
 	kmutex_t f_lock;
-	void *f_lockf;			/* [f] OFD and flock() locks, VFS-owned */
+	void *f_lockf; /* [f] OFD and flock() locks, VFS-owned */
 };
-int file_alloc(const struct fileops *ops, void *data, int flags,
-    struct file **fpp);
+int file_alloc(
+    const struct fileops *ops, void *data, int flags, struct file **fpp);
 void file_hold(struct file *fp);
 int file_release(struct file *fp);
 

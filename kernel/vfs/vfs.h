@@ -24,9 +24,9 @@
  *
  * Locks and their order: mnt_renamelock → vnode locks (a directory before
  * its children; two unrelated vnodes by address) → the vnode cache's
- * stripe and LRU locks, v_interlock.  The VFS takes the vnode locks around each operation, as
- * the comments on struct vnodeops say, so a file system rarely locks a
- * vnode itself.
+ * stripe and LRU locks, v_interlock.  The VFS takes the vnode locks around each
+ * operation, as the comments on struct vnodeops say, so a file system rarely
+ * locks a vnode itself.
  */
 #ifndef KERNEL_VFS_VFS_H
 #define KERNEL_VFS_VFS_H
@@ -59,14 +59,14 @@ struct vattr {
 	struct timespec va_atime, va_mtime, va_ctime, va_birthtime;
 	unsigned va_mask; /* setattr: which fields */
 };
-#define VA_MODE 0x001
-#define VA_UID 0x002
-#define VA_GID 0x004
-#define VA_SIZE 0x008
+#define VA_MODE  0x001
+#define VA_UID   0x002
+#define VA_GID   0x004
+#define VA_SIZE  0x008
 #define VA_ATIME 0x010
 #define VA_MTIME 0x020
 #define VA_CTIME 0x040
-#define VA_RDEV 0x080
+#define VA_RDEV  0x080
 void vattr_null(struct vattr *va);
 
 /* A name being looked up or created: not NUL-terminated. */
@@ -118,8 +118,7 @@ struct vnodeops {
 	 */
 	int (*vop_rename)(struct vnode *fdvp, const struct componentname *fcn,
 	    struct vnode *fvp, struct vnode *tdvp,
-	    const struct componentname *tcn, struct vnode *tvp,
-	    unsigned flags);
+	    const struct componentname *tcn, struct vnode *tvp, unsigned flags);
 	/* vp:R */
 	int (*vop_getattr)(struct vnode *vp, struct vattr *va);
 	/* vp:W.  va_mask says what; VA_SIZE truncates or extends. */
@@ -136,7 +135,7 @@ struct vnodeops {
 	 */
 	int (*vop_readdir)(struct vnode *vp, off_t *cookie,
 	    int (*fill)(void *arg, uint64_t ino, off_t next, unsigned char type,
-		const char *name, size_t namelen),
+	        const char *name, size_t namelen),
 	    void *arg);
 	/* vp:R */
 	int (*vop_readlink)(struct vnode *vp, struct uio *uio);
@@ -145,8 +144,8 @@ struct vnodeops {
 	/* vp:W.  mode as fallocate(2); may be NULL (EOPNOTSUPP). */
 	int (*vop_fallocate)(struct vnode *vp, int mode, off_t off, off_t len);
 	/* vp:R.  SEEK_DATA/SEEK_HOLE; may be NULL (whole file is data). */
-	int (*vop_seekdata)(struct vnode *vp, off_t off, int whence,
-	    off_t *result);
+	int (*vop_seekdata)(
+	    struct vnode *vp, off_t off, int whence, off_t *result);
 	/*
 	 * Unlocked, last reference gone.  Set *recycle when the file is gone
 	 * (nlink 0) so the vnode is reclaimed now rather than cached.
@@ -163,10 +162,10 @@ struct vnodeops {
 	/* may be NULL: readiness of a device or fifo vnode. */
 	int (*vop_poll)(struct vnode *vp, int events);
 };
-#define IO_APPEND 0x01
-#define IO_SYNC 0x02
-#define IO_DSYNC 0x04
-#define IO_NONBLOCK 0x08
+#define IO_APPEND      0x01
+#define IO_SYNC        0x02
+#define IO_DSYNC       0x04
+#define IO_NONBLOCK    0x08
 #define FSYNC_DATAONLY 0x01
 
 /*
@@ -176,34 +175,34 @@ struct vnodeops {
  * [i] v_interlock
  */
 struct vnode {
-	unsigned v_usecount;		/* [a] references */
-	int v_state;			/* [v] VS_* */
-	enum vtype v_type;		/* [I] */
-	struct mount *v_mount;		/* [I] */
-	const struct vnodeops *v_op;	/* [I] */
-	void *v_data;			/* [I] the fs node; NULL once reclaimed */
-	uint8_t v_key[16];		/* [I] cache key, within the mount */
-	size_t v_keylen;		/* [I] at most sizeof(v_key) */
-	uint32_t v_hash;		/* [I] */
-	krwlock_t v_lock;		/* serialises operations (see vnodeops) */
+	unsigned v_usecount;         /* [a] references */
+	int v_state;                 /* [v] VS_* */
+	enum vtype v_type;           /* [I] */
+	struct mount *v_mount;       /* [I] */
+	const struct vnodeops *v_op; /* [I] */
+	void *v_data;                /* [I] the fs node; NULL once reclaimed */
+	uint8_t v_key[16];           /* [I] cache key, within the mount */
+	size_t v_keylen;             /* [I] at most sizeof(v_key) */
+	uint32_t v_hash;             /* [I] */
+	krwlock_t v_lock;            /* serialises operations (see vnodeops) */
 	kmutex_t v_interlock;
-	struct mount *v_mountedhere;	/* [l of the covered vnode] */
-	dev_t v_rdev;			/* [I] device of VCHR/VBLK */
-	void *v_specinfo;		/* [I] device or fifo state */
-	void *v_lockf;			/* [i] advisory record locks */
-	struct selinfo v_sel;		/* pollers of a device vnode */
-	int v_writecount;		/* [i] open for writing */
-	bool v_nolink;			/* [I] O_TMPFILE|O_EXCL: never named */
-	void *v_ncnames;		/* [nc] name-cache entries naming it */
-	void *v_ncchildren;		/* [nc] entries of names in it (a dir) */
-	struct vnode *v_hashnext;	/* [v] */
+	struct mount *v_mountedhere; /* [l of the covered vnode] */
+	dev_t v_rdev;                /* [I] device of VCHR/VBLK */
+	void *v_specinfo;            /* [I] device or fifo state */
+	void *v_lockf;               /* [i] advisory record locks */
+	struct selinfo v_sel;        /* pollers of a device vnode */
+	int v_writecount;            /* [i] open for writing */
+	bool v_nolink;               /* [I] O_TMPFILE|O_EXCL: never named */
+	void *v_ncnames;             /* [nc] name-cache entries naming it */
+	void *v_ncchildren;          /* [nc] entries of names in it (a dir) */
+	struct vnode *v_hashnext;    /* [v] */
 	struct vnode *v_lrunext, *v_lruprev; /* [v] idle LRU */
-	int v_lruidx;			/* [v] which CPU's LRU, or < 0 */
+	int v_lruidx;                        /* [v] which CPU's LRU, or < 0 */
 };
-#define VS_LOADING 1
-#define VS_ACTIVE 2
+#define VS_LOADING    1
+#define VS_ACTIVE     2
 #define VS_RECLAIMING 3
-#define VS_RECLAIMED 4
+#define VS_RECLAIMED  4
 
 void vref(struct vnode *vp);
 void vrele(struct vnode *vp);
@@ -214,8 +213,8 @@ void vn_unlock(struct vnode *vp);
  * lookup/create with the key of its node (usually the node's address or
  * inode number).  A new vnode is handed to mp's vfs_loadvnode to fill in.
  */
-int vcache_get(struct mount *mp, const void *key, size_t keylen,
-    struct vnode **vpp);
+int vcache_get(
+    struct mount *mp, const void *key, size_t keylen, struct vnode **vpp);
 /* Removes a vnode from the cache so nothing new can find it. */
 void vcache_remove(struct vnode *vp);
 
@@ -225,10 +224,11 @@ void vcache_remove(struct vnode *vp);
 struct vfsops {
 	const char *vfs_name;
 	/* Mounts: fill mp (mnt_data, mnt_stat) from source and options. */
-	int (*vfs_mount)(struct mount *mp, const char *source, const char *opts);
+	int (*vfs_mount)(
+	    struct mount *mp, const char *source, const char *opts);
 	/* Remount: flags (MS_RDONLY) and options changed. */
-	int (*vfs_remount)(struct mount *mp, unsigned long flags,
-	    const char *opts);
+	int (*vfs_remount)(
+	    struct mount *mp, unsigned long flags, const char *opts);
 	/* All vnodes but the root are gone (unless MNT_FORCE). */
 	int (*vfs_unmount)(struct mount *mp, int flags);
 	int (*vfs_root)(struct mount *mp, struct vnode **vpp);
@@ -236,8 +236,8 @@ struct vfsops {
 	/* Writes back what is dirty; waitfor: wait until it is durable. */
 	int (*vfs_sync)(struct mount *mp, bool waitfor);
 	/* Fills in vp (v_type, v_op, v_data, v_rdev) for the key. */
-	int (*vfs_loadvnode)(struct mount *mp, struct vnode *vp,
-	    const void *key, size_t keylen);
+	int (*vfs_loadvnode)(
+	    struct mount *mp, struct vnode *vp, const void *key, size_t keylen);
 	struct vfsops *vfs_next;
 };
 void vfs_register(struct vfsops *ops);
@@ -245,21 +245,21 @@ struct vfsops *vfs_getopsbyname(const char *name);
 
 /* [I] immutable  [m] mount_lock */
 struct mount {
-	struct vfsops *mnt_op;		/* [I] */
-	void *mnt_data;			/* [I] the fs's own */
-	struct vnode *mnt_vnodecovered;	/* [I] NULL for the root */
-	struct vnode *mnt_root;		/* [m] held while mounted */
-	unsigned long mnt_flags;	/* [m] MS_* */
-	int mnt_iflag;			/* [m] MNTI_* */
-	unsigned mnt_refcnt;		/* [a] */
-	uint64_t mnt_id;		/* [I] fsid */
+	struct vfsops *mnt_op;          /* [I] */
+	void *mnt_data;                 /* [I] the fs's own */
+	struct vnode *mnt_vnodecovered; /* [I] NULL for the root */
+	struct vnode *mnt_root;         /* [m] held while mounted */
+	unsigned long mnt_flags;        /* [m] MS_* */
+	int mnt_iflag;                  /* [m] MNTI_* */
+	unsigned mnt_refcnt;            /* [a] */
+	uint64_t mnt_id;                /* [I] fsid */
 	krwlock_t mnt_renamelock;
-	char mnt_fstype[16];		/* [I] */
-	char mnt_source[256];		/* [I] */
-	struct mount *mnt_next;		/* [m] the mount list */
+	char mnt_fstype[16];    /* [I] */
+	char mnt_source[256];   /* [I] */
+	struct mount *mnt_next; /* [m] the mount list */
 };
 #define MNTI_UNMOUNTING 0x01
-#define MNTI_DETACHED 0x02
+#define MNTI_DETACHED   0x02
 extern kmutex_t mount_lock;
 extern struct mount *rootmount;
 extern struct vnode *rootvnode;
@@ -276,9 +276,9 @@ bool vfs_getopt(const char *opts, const char *key, char *val, size_t vallen);
  * Permissions: may cred do `acc` (R_OK|W_OK|X_OK bits as VREAD/VWRITE/
  * VEXEC) on a node with these owner, group and mode?
  */
-#define VREAD 04
+#define VREAD  04
 #define VWRITE 02
-#define VEXEC 01
+#define VEXEC  01
 int vfs_access(kauth_cred_t cred, const struct vattr *va, int acc);
 int vn_access(struct vnode *vp, int acc, kauth_cred_t cred);
 
@@ -296,14 +296,14 @@ struct nameidata {
 	kauth_cred_t nd_cred;
 	struct vnode *nd_vp;
 	struct vnode *nd_dvp;
-	struct componentname nd_cn;	/* points into nd_pbuf */
-	bool nd_trailing_slash; /* the path ended in '/' */
-	char *nd_pbuf;		/* namei's copy of the path */
+	struct componentname nd_cn; /* points into nd_pbuf */
+	bool nd_trailing_slash;     /* the path ended in '/' */
+	char *nd_pbuf;              /* namei's copy of the path */
 };
-#define NI_FOLLOW 0x01	  /* follow a symlink in the last component */
-#define NI_PARENT 0x02	  /* return the parent in nd_dvp */
-#define NI_CREATE 0x04	  /* the last component may be missing */
-#define NI_EMPTYPATH 0x08 /* "" names nd_dirfd itself (AT_EMPTY_PATH) */
+#define NI_FOLLOW       0x01 /* follow a symlink in the last component */
+#define NI_PARENT       0x02 /* return the parent in nd_dvp */
+#define NI_CREATE       0x04 /* the last component may be missing */
+#define NI_EMPTYPATH    0x08 /* "" names nd_dirfd itself (AT_EMPTY_PATH) */
 #define NI_NOCROSSMOUNT 0x10 /* last component: the covered vnode */
 int namei(struct nameidata *nd);
 void namei_done(struct nameidata *nd);
@@ -313,10 +313,10 @@ int namei_user(const char *upath, int dirfd, int flags, struct nameidata *nd,
 void namei_user_done(struct nameidata *nd, char *pathbuf);
 
 /* The name cache (vfs_cache.c): (dvp, name) → vp, or a negative entry. */
-int cache_lookup(struct vnode *dvp, const char *name, size_t len,
-    struct vnode **vpp);
-void cache_enter(struct vnode *dvp, const char *name, size_t len,
-    struct vnode *vp);
+int cache_lookup(
+    struct vnode *dvp, const char *name, size_t len, struct vnode **vpp);
+void cache_enter(
+    struct vnode *dvp, const char *name, size_t len, struct vnode *vp);
 void cache_remove(struct vnode *dvp, const char *name, size_t len);
 void cache_purge(struct vnode *vp);
 
@@ -330,8 +330,8 @@ struct cwdinfo {
 extern const struct fileops vnops;
 int vn_open(struct nameidata *nd, int fflags, mode_t mode);
 int vn_stat(struct vnode *vp, struct stat *st);
-int vn_rdwr(struct vnode *vp, enum uio_rw rw, void *buf, size_t len,
-    off_t off, size_t *resid);
+int vn_rdwr(struct vnode *vp, enum uio_rw rw, void *buf, size_t len, off_t off,
+    size_t *resid);
 int vn_getattr(struct vnode *vp, struct vattr *va);
 /* Sets va_uid/va_gid (and setgid inheritance) of a node created in dvp. */
 int vn_create_attr(struct vnode *dvp, struct vattr *va, kauth_cred_t cred);
@@ -349,8 +349,8 @@ struct devsw {
 	int (*d_close)(dev_t dev, int fflags);
 	int (*d_read)(dev_t dev, struct uio *uio, int ioflag);
 	int (*d_write)(dev_t dev, struct uio *uio, int ioflag);
-	int (*d_ioctl)(dev_t dev, unsigned long cmd, void *uarg,
-	    register_t *retval);
+	int (*d_ioctl)(
+	    dev_t dev, unsigned long cmd, void *uarg, register_t *retval);
 	int (*d_poll)(dev_t dev, int events);
 	/* Block devices: I/O of whole blocks through the buffer cache. */
 	void (*d_strategy)(struct buf *bp);
@@ -369,24 +369,24 @@ const struct devsw *devsw_lookup(dev_t dev);
  * [b] buf_lock  [B] held busy by its owner
  */
 struct buf {
-	dev_t b_dev;		/* [I] */
-	int64_t b_blkno;	/* [I] in b_bsize units */
-	unsigned b_bsize;	/* [I] */
-	void *b_data;		/* [B] */
-	int b_flags;		/* [b] B_* */
-	int b_error;		/* [B] */
-	unsigned b_refcnt;	/* [b] */
-	void *b_private;	/* [B] for the driver */
-	kcondvar_t b_cv;	/* done or unbusied */
+	dev_t b_dev;       /* [I] */
+	int64_t b_blkno;   /* [I] in b_bsize units */
+	unsigned b_bsize;  /* [I] */
+	void *b_data;      /* [B] */
+	int b_flags;       /* [b] B_* */
+	int b_error;       /* [B] */
+	unsigned b_refcnt; /* [b] */
+	void *b_private;   /* [B] for the driver */
+	kcondvar_t b_cv;   /* done or unbusied */
 	struct buf *b_hashnext, *b_lrunext, *b_lruprev; /* [b] */
 };
-#define B_BUSY 0x01
-#define B_DONE 0x02 /* data valid */
+#define B_BUSY   0x01
+#define B_DONE   0x02 /* data valid */
 #define B_DELWRI 0x04 /* dirty */
-#define B_READ 0x08
-#define B_ERROR 0x10
-#define B_INVAL 0x20
-#define B_ASYNC 0x40
+#define B_READ   0x08
+#define B_ERROR  0x10
+#define B_INVAL  0x20
+#define B_ASYNC  0x40
 int bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp);
 struct buf *getblk(dev_t dev, int64_t blkno, unsigned bsize);
 void brelse(struct buf *bp);

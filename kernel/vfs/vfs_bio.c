@@ -60,55 +60,55 @@
  */
 #include "etfs.h"
 
-#define BIO_MAXPHYS (64 * 1024)
-#define RA_BLOCKS 7
-#define RAW_PREFETCH 64 /* blocks of a large raw read started at once */
-#define SYNC_INTERVAL (5 * 1000000000ull)
+#define BIO_MAXPHYS      (64 * 1024)
+#define RA_BLOCKS        7
+#define RAW_PREFETCH     64 /* blocks of a large raw read started at once */
+#define SYNC_INTERVAL    (5 * 1000000000ull)
 #define BUFCACHE_DEFAULT (32 * 1024 * 1024)
-#define BD_NSIZES 4
-#define BD_NHASH 64
+#define BD_NSIZES        4
+#define BD_NHASH         64
 
 /* Private b_flags, above those of vfs.h. */
-#define B_IODONE 0x10000  /* the transfer is over (biowait) */
+#define B_IODONE  0x10000 /* the transfer is over (biowait) */
 #define B_WRITING 0x20000 /* a write is in flight (counted in bd_nwriting) */
 #define B_CLUSTER 0x40000 /* a temporary cluster buf of several buffers */
-#define B_AGE 0x80000	  /* goes to the cold end of the LRU when released */
+#define B_AGE     0x80000 /* goes to the cold end of the LRU when released */
 
 /*
  * Per-device state, made on the first buffer of a device and kept.
  * [b] buf_lock  [I] immutable
  */
 struct bdev {
-	dev_t bd_dev;			/* [I] */
-	struct bdev *bd_next;		/* [b] */
-	int64_t bd_lastblk;		/* [b] last block bread, for read-ahead */
-	unsigned bd_lastbsize;		/* [b] */
-	int64_t bd_ranext;		/* [b] first block not read ahead yet */
-	unsigned bd_nwriting;		/* [b] writes in flight */
-	int bd_error;			/* [b] unreported async write error */
-	unsigned bd_bsize[BD_NSIZES];	/* [b] block sizes with buffers */
-	unsigned bd_nbufs[BD_NSIZES];	/* [b] how many of each */
-	unsigned bd_nother;		/* [b] buffers of further sizes */
+	dev_t bd_dev;                 /* [I] */
+	struct bdev *bd_next;         /* [b] */
+	int64_t bd_lastblk;           /* [b] last block bread, for read-ahead */
+	unsigned bd_lastbsize;        /* [b] */
+	int64_t bd_ranext;            /* [b] first block not read ahead yet */
+	unsigned bd_nwriting;         /* [b] writes in flight */
+	int bd_error;                 /* [b] unreported async write error */
+	unsigned bd_bsize[BD_NSIZES]; /* [b] block sizes with buffers */
+	unsigned bd_nbufs[BD_NSIZES]; /* [b] how many of each */
+	unsigned bd_nother;           /* [b] buffers of further sizes */
 };
 
 /* A buffer with the cache's own fields. [b] buf_lock  [B] busy owner */
 struct bufx {
 	struct buf bx_buf;
-	struct bdev *bx_bdev;		/* [I] */
-	struct bufx *bx_cnext;		/* [B] write-back list, cluster members */
+	struct bdev *bx_bdev;  /* [I] */
+	struct bufx *bx_cnext; /* [B] write-back list, cluster members */
 };
 #define BX(bp) container_of(bp, struct bufx, bx_buf)
 
 static kmutex_t buf_lock;
-static struct buf **buf_hash;		/* [b] */
-static size_t buf_hashmask;		/* [I] */
-static struct buf *lru_head, *lru_tail;	/* [b] idle buffers, cold first */
+static struct buf **buf_hash;            /* [b] */
+static size_t buf_hashmask;              /* [I] */
+static struct buf *lru_head, *lru_tail;  /* [b] idle buffers, cold first */
 static struct bdev *bdev_hash[BD_NHASH]; /* [b] */
-static size_t bio_bytes;		/* [b] memory held by buffers */
-static size_t bio_budget;		/* [I] */
-static size_t bio_dirtybytes;		/* [b] */
-static unsigned bio_nwriting;		/* [b] writes in flight */
-static kcondvar_t bio_iocv;		/* a write finished */
+static size_t bio_bytes;                 /* [b] memory held by buffers */
+static size_t bio_budget;                /* [I] */
+static size_t bio_dirtybytes;            /* [b] */
+static unsigned bio_nwriting;            /* [b] writes in flight */
+static kcondvar_t bio_iocv;              /* a write finished */
 
 /* The syncer. [b] */
 enum { SYNCER_NONE, SYNCER_RUNNING, SYNCER_STOPPED };
@@ -534,7 +534,8 @@ bio_issue(struct bufx *list, bool rd)
 		while (last->bx_cnext != NULL &&
 		    last->bx_cnext->bx_buf.b_dev == run->bx_buf.b_dev &&
 		    last->bx_cnext->bx_buf.b_bsize == run->bx_buf.b_bsize &&
-		    last->bx_cnext->bx_buf.b_blkno == last->bx_buf.b_blkno + 1) {
+		    last->bx_cnext->bx_buf.b_blkno ==
+		        last->bx_buf.b_blkno + 1) {
 			last = last->bx_cnext;
 			n++;
 		}
@@ -775,8 +776,8 @@ out:
  * up quietly when memory is short or the device mixes block sizes.
  */
 static void
-bio_readahead(struct bdev *bd, dev_t dev, int64_t first, unsigned n,
-    unsigned bsize)
+bio_readahead(
+    struct bdev *bd, dev_t dev, int64_t first, unsigned n, unsigned bsize)
 {
 	const struct devsw *sw = devsw_lookup(dev);
 	struct bufx *list = NULL, *nbx;
@@ -875,8 +876,8 @@ bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp)
 	if (!hit)
 		bio_strategy(bp);
 	if (ra > 0)
-		bio_readahead(bd, dev, ra,
-		    (unsigned)(blkno + RA_BLOCKS + 1 - ra), bsize);
+		bio_readahead(
+		    bd, dev, ra, (unsigned)(blkno + RA_BLOCKS + 1 - ra), bsize);
 	if (!hit && (error = biowait(bp)) != 0) {
 		mutex_enter(&buf_lock);
 		bp->b_flags |= B_INVAL;
@@ -1086,8 +1087,8 @@ bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 		boff = (size_t)(off % BIO_RAWBSIZE);
 		n = MIN(BIO_RAWBSIZE - boff, uio->uio_resid);
 		n = (size_t)MIN((uint64_t)n, devsize - (uint64_t)off);
-		if ((error = bread(dev, off / BIO_RAWBSIZE, BIO_RAWBSIZE,
-		         &bp)) != 0)
+		if ((error = bread(
+		         dev, off / BIO_RAWBSIZE, BIO_RAWBSIZE, &bp)) != 0)
 			break;
 		error = uiomove((char *)bp->b_data + boff, n, uio);
 		brelse(bp);
@@ -1182,8 +1183,8 @@ syncer_start(void)
 		static bool warned;
 
 		if (!warned)
-			printf("bio: cannot start the syncer: error %d\n",
-			    error);
+			printf(
+			    "bio: cannot start the syncer: error %d\n", error);
 		warned = true;
 		mutex_enter(&buf_lock);
 		syncer_state = SYNCER_NONE;

@@ -18,19 +18,19 @@
 
 bool vcache_tryget(struct vnode *vp);
 
-#define NC_NHASH 8192
-#define NC_NLOCKS 64
-#define NC_MAX 65536
+#define NC_NHASH   8192
+#define NC_NLOCKS  64
+#define NC_MAX     65536
 #define NC_NAMELEN 48
 
 /* [s] stripe lock  [L] nc_list_lock  [I] immutable */
 struct ncentry {
-	struct vnode *nc_dvp;		/* [I] */
-	struct vnode *nc_vp;		/* [I] NULL: negative */
-	uint32_t nc_hash;		/* [I] */
-	uint8_t nc_namelen;		/* [I] */
-	char nc_name[NC_NAMELEN];	/* [I] */
-	struct ncentry *nc_hnext;	/* [s] hash chain */
+	struct vnode *nc_dvp;                /* [I] */
+	struct vnode *nc_vp;                 /* [I] NULL: negative */
+	uint32_t nc_hash;                    /* [I] */
+	uint8_t nc_namelen;                  /* [I] */
+	char nc_name[NC_NAMELEN];            /* [I] */
+	struct ncentry *nc_hnext;            /* [s] hash chain */
 	struct ncentry *nc_lnext, *nc_lprev; /* [L] LRU */
 	struct ncentry *nc_tnext, *nc_tprev; /* [L] nc_vp's v_ncnames */
 	struct ncentry *nc_cnext, *nc_cprev; /* [L] nc_dvp's v_ncchildren */
@@ -40,7 +40,7 @@ static struct ncentry *nc_hash[NC_NHASH];
 static kmutex_t nc_locks[NC_NLOCKS];
 static kmutex_t nc_list_lock;
 static struct ncentry *nc_lru_head, *nc_lru_tail; /* [L] */
-static unsigned nc_count;			   /* [L] */
+static unsigned nc_count;                         /* [L] */
 
 static uint32_t
 nc_hashof(struct vnode *dvp, const char *name, size_t len)
@@ -113,16 +113,16 @@ nc_lists_remove(struct ncentry *nc)
 	if (nc->nc_cprev)
 		nc->nc_cprev->nc_cnext = nc->nc_cnext;
 	else
-		atomic_store_relaxed(&nc->nc_dvp->v_ncchildren,
-		    (void *)nc->nc_cnext);
+		atomic_store_relaxed(
+		    &nc->nc_dvp->v_ncchildren, (void *)nc->nc_cnext);
 	if (nc->nc_cnext)
 		nc->nc_cnext->nc_cprev = nc->nc_cprev;
 	if (nc->nc_vp) {
 		if (nc->nc_tprev)
 			nc->nc_tprev->nc_tnext = nc->nc_tnext;
 		else
-			atomic_store_relaxed(&nc->nc_vp->v_ncnames,
-			    (void *)nc->nc_tnext);
+			atomic_store_relaxed(
+			    &nc->nc_vp->v_ncnames, (void *)nc->nc_tnext);
 		if (nc->nc_tnext)
 			nc->nc_tnext->nc_tprev = nc->nc_tprev;
 	}
@@ -147,7 +147,8 @@ nc_find(struct vnode *dvp, const char *name, size_t len, uint32_t h)
 
 	for (nc = nc_hash[h % NC_NHASH]; nc; nc = nc->nc_hnext)
 		if (nc->nc_hash == h && nc->nc_dvp == dvp &&
-		    nc->nc_namelen == len && memcmp(nc->nc_name, name, len) == 0)
+		    nc->nc_namelen == len &&
+		    memcmp(nc->nc_name, name, len) == 0)
 			return nc;
 	return NULL;
 }
@@ -157,8 +158,8 @@ nc_find(struct vnode *dvp, const char *name, size_t len, uint32_t h)
  * -1 when the name is not cached.
  */
 int
-cache_lookup(struct vnode *dvp, const char *name, size_t len,
-    struct vnode **vpp)
+cache_lookup(
+    struct vnode *dvp, const char *name, size_t len, struct vnode **vpp)
 {
 	uint32_t h;
 	struct ncentry *nc;

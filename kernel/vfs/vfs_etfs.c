@@ -52,18 +52,18 @@
 #include "etfs.h"
 
 /* rump.h's enum rump_etfs_type and RUMP_ETFS_SIZE_ENDOFF, same values. */
-#define ETFS_REG 0
-#define ETFS_BLK 1
-#define ETFS_CHR 2
-#define ETFS_DIR 3
+#define ETFS_REG         0
+#define ETFS_BLK         1
+#define ETFS_CHR         2
+#define ETFS_DIR         3
 #define ETFS_DIR_SUBDIRS 4
 #define ETFS_SIZE_ENDOFF ((uint64_t)-1)
 
 #define ETFS_BLK_MAJOR 240
 #define ETFS_CHR_MAJOR 241
-#define ETFS_MAXDEV 256
-#define ETFS_SECSIZE 512
-#define ETFS_IOCHUNK (64 * 1024)
+#define ETFS_MAXDEV    256
+#define ETFS_SECSIZE   512
+#define ETFS_IOCHUNK   (64 * 1024)
 
 extern int kern_running;
 
@@ -72,34 +72,35 @@ extern int kern_running;
  * [I] immutable after registration  [e] etfs_lock  [v] its vnode's lock
  */
 struct etfs_node {
-	char *en_key;			/* [I] without leading '/'; children: path below the key */
-	size_t en_keylen;		/* [I] */
-	char *en_hostpath;		/* [I] */
-	int en_type;			/* [I] ETFS_*; children: REG or DIR */
-	enum vtype en_vtype;		/* [I] */
-	int en_fd;			/* [I] host descriptor, -1 for directories */
-	bool en_rdonly;			/* [I] the host file opened read-only */
-	bool en_endoff;			/* [I] the window runs to the host's end */
-	uint64_t en_begin;		/* [I] window start in the host file */
-	uint64_t en_size;		/* [e] window size (REG ENDOFF: last seen) */
-	dev_t en_dev;			/* [I] BLK, CHR */
-	uint64_t en_fileid;		/* [I] */
-	unsigned en_refcnt;		/* [e] */
-	unsigned en_opencnt;		/* [e] open files */
-	bool en_registered;		/* [e] in etfs_keys */
-	struct etfs_node *en_next;	/* [e] etfs_keys or the key's en_children */
-	struct etfs_node *en_root;	/* [I] children: their key, referenced */
-	struct etfs_node *en_children;	/* [e] keys: children alive */
-	mode_t en_mode;			/* [v] */
-	uid_t en_uid;			/* [v] */
-	gid_t en_gid;			/* [v] */
+	char
+	    *en_key; /* [I] without leading '/'; children: path below the key */
+	size_t en_keylen;          /* [I] */
+	char *en_hostpath;         /* [I] */
+	int en_type;               /* [I] ETFS_*; children: REG or DIR */
+	enum vtype en_vtype;       /* [I] */
+	int en_fd;                 /* [I] host descriptor, -1 for directories */
+	bool en_rdonly;            /* [I] the host file opened read-only */
+	bool en_endoff;            /* [I] the window runs to the host's end */
+	uint64_t en_begin;         /* [I] window start in the host file */
+	uint64_t en_size;          /* [e] window size (REG ENDOFF: last seen) */
+	dev_t en_dev;              /* [I] BLK, CHR */
+	uint64_t en_fileid;        /* [I] */
+	unsigned en_refcnt;        /* [e] */
+	unsigned en_opencnt;       /* [e] open files */
+	bool en_registered;        /* [e] in etfs_keys */
+	struct etfs_node *en_next; /* [e] etfs_keys or the key's en_children */
+	struct etfs_node *en_root; /* [I] children: their key, referenced */
+	struct etfs_node *en_children; /* [e] keys: children alive */
+	mode_t en_mode;                /* [v] */
+	uid_t en_uid;                  /* [v] */
+	gid_t en_gid;                  /* [v] */
 	struct timespec en_atime, en_mtime, en_ctime; /* [v] */
 };
 
 static kmutex_t etfs_lock;
-static struct etfs_node *etfs_keys;		/* [e] */
+static struct etfs_node *etfs_keys;              /* [e] */
 static struct etfs_node *etfs_devs[ETFS_MAXDEV]; /* [e] by minor */
-static uint64_t etfs_nextid = 2;		/* [a] */
+static uint64_t etfs_nextid = 2;                 /* [a] */
 static struct mount etfs_mount;
 static const struct vnodeops etfs_vnodeops;
 static const struct devsw etfs_blk_devsw, etfs_chr_devsw;
@@ -211,7 +212,8 @@ etfs_child(struct etfs_node *root, const char *rel, size_t rlen,
 
 	mutex_enter(&etfs_lock);
 	for (en = root->en_children; en != NULL; en = en->en_next)
-		if (en->en_keylen == rlen && memcmp(en->en_key, rel, rlen) == 0) {
+		if (en->en_keylen == rlen &&
+		    memcmp(en->en_key, rel, rlen) == 0) {
 			etfs_hold(en);
 			mutex_exit(&etfs_lock);
 			*enp = en;
@@ -440,12 +442,14 @@ etfs_hostio(struct etfs_node *en, struct uio *uio, int ioflag)
 		limit = en->en_size;
 	if (uio->uio_rw == UIO_WRITE && (ioflag & IO_APPEND)) {
 		if (en->en_endoff) {
-			error = rumpuser_getfileinfo(en->en_hostpath, &size, &ft);
+			error =
+			    rumpuser_getfileinfo(en->en_hostpath, &size, &ft);
 			if (error)
 				return error;
 			limit = ETFS_SIZE_ENDOFF;
-			uio->uio_offset =
-			    size > en->en_begin ? (off_t)(size - en->en_begin) : 0;
+			uio->uio_offset = size > en->en_begin
+			    ? (off_t)(size - en->en_begin)
+			    : 0;
 		} else {
 			uio->uio_offset = (off_t)en->en_size;
 		}
@@ -593,8 +597,8 @@ etfs_getattr(struct vnode *vp, struct vattr *va)
 	va->va_size = en->en_vtype == VDIR ? 4096 : (off_t)etfs_cursize(en);
 	va->va_bytes = roundup((uint64_t)va->va_size, 512);
 	va->va_blocksize = 4096;
-	va->va_rdev = en->en_vtype == VBLK || en->en_vtype == VCHR ? en->en_dev
-								   : 0;
+	va->va_rdev =
+	    en->en_vtype == VBLK || en->en_vtype == VCHR ? en->en_dev : 0;
 	va->va_atime = en->en_atime;
 	va->va_mtime = en->en_mtime;
 	va->va_ctime = en->en_ctime;
@@ -833,8 +837,8 @@ etfs_vfs_loadvnode(
 	vp->v_type = en->en_vtype;
 	vp->v_op = &etfs_vnodeops;
 	vp->v_data = en;
-	vp->v_rdev = en->en_vtype == VBLK || en->en_vtype == VCHR ? en->en_dev
-								  : 0;
+	vp->v_rdev =
+	    en->en_vtype == VBLK || en->en_vtype == VCHR ? en->en_dev : 0;
 	return 0;
 }
 
@@ -991,8 +995,8 @@ etfs_biodone(void *arg, size_t done, int error)
 	if (error == 0 && (bp->b_flags & B_READ)) {
 		/* Past the host file's end (a sparse tail): zeros. */
 		if (done < bp->b_bsize)
-			memset((char *)bp->b_data + done, 0,
-			    bp->b_bsize - done);
+			memset(
+			    (char *)bp->b_data + done, 0, bp->b_bsize - done);
 	} else if (error == 0 && done < len) {
 		error = EIO;
 	}
@@ -1156,7 +1160,8 @@ etfs_register(const char *key, const char *hostpath, int type, uint64_t begin,
 			en->en_size = en->en_endoff ? 0 : size;
 		} else {
 			if (begin > hsize ||
-			    (size != ETFS_SIZE_ENDOFF && size > hsize - begin)) {
+			    (size != ETFS_SIZE_ENDOFF &&
+			        size > hsize - begin)) {
 				error = EINVAL;
 				goto fail;
 			}

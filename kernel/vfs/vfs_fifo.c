@@ -11,8 +11,8 @@
 #include "vfs.h"
 
 struct fifo_file {
-	struct file *ff_pipe;	/* [I] the end(s) of the pipe */
-	struct vnode *ff_vp;	/* [I] referenced */
+	struct file *ff_pipe; /* [I] the end(s) of the pipe */
+	struct vnode *ff_vp;  /* [I] referenced */
 };
 
 static struct file *
@@ -57,7 +57,7 @@ fifo_ioctl(struct file *fp, unsigned long cmd, void *uarg, register_t *rv)
 
 	ff_sync_flags(fp);
 	return pf->f_ops->fo_ioctl ? pf->f_ops->fo_ioctl(pf, cmd, uarg, rv)
-				   : ENOTTY;
+	                           : ENOTTY;
 }
 
 static int
@@ -66,7 +66,7 @@ fifo_setfl(struct file *fp, int flags)
 	struct file *pf = ff_pipe(fp);
 
 	return pf->f_ops->fo_fcntl_setfl ? pf->f_ops->fo_fcntl_setfl(pf, flags)
-					 : 0;
+	                                 : 0;
 }
 
 static int
@@ -96,14 +96,14 @@ fifo_close(struct file *fp)
 }
 
 static const struct fileops fifo_fileops = {
-	.fo_read = fifo_read,
-	.fo_write = fifo_write,
-	.fo_ioctl = fifo_ioctl,
-	.fo_fcntl_setfl = fifo_setfl,
-	.fo_poll = fifo_poll,
-	.fo_stat = fifo_stat,
-	.fo_close = fifo_close,
-	.fo_type = DTYPE_PIPE,
+    .fo_read = fifo_read,
+    .fo_write = fifo_write,
+    .fo_ioctl = fifo_ioctl,
+    .fo_fcntl_setfl = fifo_setfl,
+    .fo_poll = fifo_poll,
+    .fo_stat = fifo_stat,
+    .fo_close = fifo_close,
+    .fo_type = DTYPE_PIPE,
 };
 
 /*

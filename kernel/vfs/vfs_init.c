@@ -74,9 +74,9 @@ vfs_proc_fdclose(struct proc *p, struct file *fp)
 }
 
 static struct proc_hooks vfs_proc_hooks = {
-	.ph_fork = vfs_proc_fork,
-	.ph_exit = vfs_proc_exit,
-	.ph_fdclose = vfs_proc_fdclose,
+    .ph_fork = vfs_proc_fork,
+    .ph_exit = vfs_proc_exit,
+    .ph_fdclose = vfs_proc_fdclose,
 };
 
 static void

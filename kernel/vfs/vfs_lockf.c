@@ -21,16 +21,16 @@
 #include "vfs.h"
 
 #define LF_POSIX 1
-#define LF_OFD 2
+#define LF_OFD   2
 #define LF_FLOCK 3
-#define OFF_MAX INT64_MAX
+#define OFF_MAX  INT64_MAX
 
 struct lockf {
-	void *lf_owner;		/* struct proc * or struct file * */
-	int lf_kind;		/* LF_* */
-	short lf_type;		/* F_RDLCK or F_WRLCK */
+	void *lf_owner;         /* struct proc * or struct file * */
+	int lf_kind;            /* LF_* */
+	short lf_type;          /* F_RDLCK or F_WRLCK */
 	off_t lf_start, lf_end; /* inclusive */
-	pid_t lf_pid;		/* POSIX: the owner's pid */
+	pid_t lf_pid;           /* POSIX: the owner's pid */
 	struct lockf *lf_next;
 };
 
@@ -338,8 +338,8 @@ vfs_fcntl_lock(struct file *fp, int cmd, void *uarg)
 	struct vnode *vp = fp->f_data;
 	struct flock fl;
 	struct lockf req;
-	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK ||
-	    cmd == F_OFD_SETLKW;
+	bool ofd =
+	    cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
 	int error;
 
 	lockf_init_once();

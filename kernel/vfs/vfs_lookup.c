@@ -227,7 +227,8 @@ namei(struct nameidata *nd)
 			while (dp != root && dp != rootvnode &&
 			    dp == dp->v_mount->mnt_root &&
 			    dp->v_mount->mnt_vnodecovered != NULL) {
-				struct vnode *cov = dp->v_mount->mnt_vnodecovered;
+				struct vnode *cov =
+				    dp->v_mount->mnt_vnodecovered;
 
 				vref(cov);
 				vrele(dp);
@@ -236,13 +237,15 @@ namei(struct nameidata *nd)
 			if (dp == root || dp == rootvnode) {
 				vp = dp;
 				vref(vp);
-			} else if ((error = lookup_one(dp, &cn, &vp, false)) != 0) {
+			} else if ((error = lookup_one(dp, &cn, &vp, false)) !=
+			    0) {
 				break;
 			}
 		} else {
-			error = lookup_one(dp, &cn, &vp,
-			    last && (nd->nd_flags & NI_PARENT));
-			if (error == ENOENT && last && (nd->nd_flags & NI_CREATE)) {
+			error = lookup_one(
+			    dp, &cn, &vp, last && (nd->nd_flags & NI_PARENT));
+			if (error == ENOENT && last &&
+			    (nd->nd_flags & NI_CREATE)) {
 				error = 0;
 				vp = NULL;
 			} else if (error) {
@@ -252,7 +255,7 @@ namei(struct nameidata *nd)
 
 		if (vp != NULL && vp->v_type == VLNK &&
 		    (!last || (nd->nd_flags & NI_FOLLOW) ||
-			nd->nd_trailing_slash)) {
+		        nd->nd_trailing_slash)) {
 			size_t tlen, rest = strlen(cp);
 
 			if (++nlinks > MAXSYMLINKS) {
@@ -286,8 +289,7 @@ namei(struct nameidata *nd)
 			continue;
 		}
 
-		if (vp != NULL &&
-		    !(last && (nd->nd_flags & NI_NOCROSSMOUNT)))
+		if (vp != NULL && !(last && (nd->nd_flags & NI_NOCROSSMOUNT)))
 			cross_mounts(&vp);
 
 		if (last) {

@@ -16,11 +16,11 @@
  */
 #include "vfs.h"
 
-#define MEM_MAJOR 1
-#define MEM_NULL 3
-#define MEM_ZERO 5
-#define MEM_FULL 7
-#define MEM_RANDOM 8
+#define MEM_MAJOR   1
+#define MEM_NULL    3
+#define MEM_ZERO    5
+#define MEM_FULL    7
+#define MEM_RANDOM  8
 #define MEM_URANDOM 9
 
 static const struct mem_node {

@@ -23,9 +23,9 @@ static uint64_t mount_nextid = 1;
 int vcache_flush_mount(struct mount *mp, bool force);
 void vcache_reclaim_root(struct vnode *vp);
 
-#define MS_PERFLAGS                                                          \
-	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |      \
-	    MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME |       \
+#define MS_PERFLAGS                                                            \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |       \
+	    MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME |        \
 	    MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK)
 
 /*
@@ -52,8 +52,8 @@ vfs_domount(struct vnode *covered, const char *fstype, const char *source,
 	mp->mnt_refcnt = 1;
 	rw_init(&mp->mnt_renamelock);
 	strlcpy(mp->mnt_fstype, fstype, sizeof(mp->mnt_fstype));
-	strlcpy(mp->mnt_source, source ? source : "none",
-	    sizeof(mp->mnt_source));
+	strlcpy(
+	    mp->mnt_source, source ? source : "none", sizeof(mp->mnt_source));
 	mutex_enter(&mount_lock);
 	mp->mnt_id = mount_nextid++;
 	mutex_exit(&mount_lock);
@@ -204,8 +204,8 @@ sys_mount(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	    (error = copyinstr_alloc(SCARG(uap, fstype), 64, &fstype)) ||
 	    (error = copyinstr_alloc(SCARG(uap, data), 4096, &data)))
 		goto out;
-	if ((error = namei_user(SCARG(uap, target), AT_FDCWD, NI_FOLLOW, &nd,
-		 &path)) != 0)
+	if ((error = namei_user(
+	         SCARG(uap, target), AT_FDCWD, NI_FOLLOW, &nd, &path)) != 0)
 		goto out;
 	if (flags & MS_REMOUNT) {
 		mp = nd.nd_vp->v_mount;
@@ -244,8 +244,7 @@ out:
 }
 
 int
-sys_umount2(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_umount2(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(umount2);
 	int flags = SCARG(uap, flags);
@@ -304,7 +303,8 @@ dostatfs(struct vnode *vp, struct statfs *sf)
 	sf->f_fsid.val[0] = (int)mp->mnt_id;
 	sf->f_fsid.val[1] = (int)(mp->mnt_id >> 32);
 	sf->f_flags = ST_VALID | ((f & MS_RDONLY) ? ST_RDONLY : 0) |
-	    ((f & MS_NOSUID) ? ST_NOSUID : 0) | ((f & MS_NODEV) ? ST_NODEV : 0) |
+	    ((f & MS_NOSUID) ? ST_NOSUID : 0) |
+	    ((f & MS_NODEV) ? ST_NODEV : 0) |
 	    ((f & MS_NOEXEC) ? ST_NOEXEC : 0) |
 	    ((f & MS_SYNCHRONOUS) ? ST_SYNCHRONOUS : 0) |
 	    ((f & MS_NOATIME) ? ST_NOATIME : 0) |
@@ -325,8 +325,8 @@ sys_statfs(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	char *path;
 	int error;
 
-	if ((error = namei_user(SCARG(uap, path), AT_FDCWD, NI_FOLLOW, &nd,
-		 &path)) != 0)
+	if ((error = namei_user(
+	         SCARG(uap, path), AT_FDCWD, NI_FOLLOW, &nd, &path)) != 0)
 		return error;
 	error = dostatfs(nd.nd_vp, &sf);
 	namei_user_done(&nd, path);
@@ -387,8 +387,8 @@ vfs_sync_all(bool wait)
 }
 
 int
-sys_sync(struct lwp *l __unused, const void *v __unused,
-    register_t *retval __unused)
+sys_sync(
+    struct lwp *l __unused, const void *v __unused, register_t *retval __unused)
 {
 	vfs_sync_all(true);
 	return 0;

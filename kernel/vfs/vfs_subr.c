@@ -99,8 +99,8 @@ vfs_register(struct vfsops *ops)
 	do {
 		head = __atomic_load_n(&vfs_list, __ATOMIC_ACQUIRE);
 		ops->vfs_next = head;
-	} while (!__atomic_compare_exchange_n(&vfs_list, &head, ops, false,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	} while (!__atomic_compare_exchange_n(
+	    &vfs_list, &head, ops, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
 struct vfsops *

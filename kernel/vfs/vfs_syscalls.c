@@ -30,7 +30,7 @@ is_dot_or_dotdot(const struct componentname *cn)
 {
 	return (cn->cn_namelen == 1 && cn->cn_nameptr[0] == '.') ||
 	    (cn->cn_namelen == 2 && cn->cn_nameptr[0] == '.' &&
-		cn->cn_nameptr[1] == '.');
+	        cn->cn_nameptr[1] == '.');
 }
 
 /* dvp must be a writable, searchable directory of a writable mount. */
@@ -101,9 +101,9 @@ vnpath_close(struct file *fp)
 }
 
 static const struct fileops vnops_path = {
-	.fo_stat = vnpath_stat,
-	.fo_close = vnpath_close,
-	.fo_type = DTYPE_VNODE,
+    .fo_stat = vnpath_stat,
+    .fo_close = vnpath_close,
+    .fo_type = DTYPE_VNODE,
 };
 
 /*
@@ -112,8 +112,8 @@ static const struct fileops vnops_path = {
  * may name it later.
  */
 static int
-doopentmp(int dirfd, const char *upath, int flags, mode_t mode,
-    register_t *retval)
+doopentmp(
+    int dirfd, const char *upath, int flags, mode_t mode, register_t *retval)
 {
 	struct nameidata nd;
 	struct vnode *dvp, *vp = NULL;
@@ -147,15 +147,16 @@ doopentmp(int dirfd, const char *upath, int flags, mode_t mode,
 	if (error)
 		goto out;
 	error = file_alloc(&vnops, vp,
-	    flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC), &fp);
+	    flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC),
+	    &fp);
 	if (error)
 		goto out;
 	vp = NULL;
 	mutex_enter(&((struct vnode *)fp->f_data)->v_interlock);
 	((struct vnode *)fp->f_data)->v_writecount++;
 	mutex_exit(&((struct vnode *)fp->f_data)->v_interlock);
-	error = fd_install(curproc->p_fd, fp, 0,
-	    (flags & O_CLOEXEC) ? FD_CLOEXEC : 0, &fd);
+	error = fd_install(
+	    curproc->p_fd, fp, 0, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0, &fd);
 	file_release(fp);
 	if (error == 0)
 		*retval = fd;
@@ -167,8 +168,8 @@ out:
 }
 
 static int
-doopenat(int dirfd, const char *upath, int flags, mode_t mode,
-    register_t *retval)
+doopenat(
+    int dirfd, const char *upath, int flags, mode_t mode, register_t *retval)
 {
 	struct nameidata nd;
 	struct file *fp;
@@ -197,12 +198,14 @@ doopenat(int dirfd, const char *upath, int flags, mode_t mode,
 	error = vn_open(&nd, flags, mode);
 	if (error)
 		goto out;
-	fflags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC |
-			     O_DIRECT | O_NOATIME | O_PATH | O_LARGEFILE);
+	fflags = flags &
+	    (O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_DIRECT |
+	        O_NOATIME | O_PATH | O_LARGEFILE);
 	if (flags & O_PATH)
 		fflags = O_PATH | 3; /* neither read nor write (Linux's 3) */
 	if (flags & O_PATH) {
-		if ((error = file_alloc(&vnops_path, nd.nd_vp, fflags, &fp)) != 0)
+		if ((error = file_alloc(&vnops_path, nd.nd_vp, fflags, &fp)) !=
+		    0)
 			goto out;
 		nd.nd_vp = NULL;
 	} else if (nd.nd_vp->v_type == VFIFO) {
@@ -214,8 +217,8 @@ doopenat(int dirfd, const char *upath, int flags, mode_t mode,
 			goto out;
 		nd.nd_vp = NULL; /* the file owns the reference now */
 	}
-	error = fd_install(curproc->p_fd, fp, 0,
-	    (flags & O_CLOEXEC) ? FD_CLOEXEC : 0, &fd);
+	error = fd_install(
+	    curproc->p_fd, fp, 0, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0, &fd);
 	file_release(fp);
 	if (error == 0)
 		*retval = fd;
@@ -260,8 +263,9 @@ dostatat(int dirfd, const char *upath, int atflags, struct vnode **vpp,
 	int niflags = (atflags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW;
 	int error;
 
-	if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-			   AT_STATX_SYNC_TYPE))
+	if (atflags &
+	    ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
+	        AT_STATX_SYNC_TYPE))
 		return EINVAL;
 	if (atflags & AT_EMPTY_PATH)
 		niflags |= NI_EMPTYPATH;
@@ -307,8 +311,8 @@ sys_lstat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_newfstatat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_newfstatat(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(newfstatat);
 
@@ -330,7 +334,7 @@ sys_statx(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	if (SCARG(uap, mask) & 0x80000000U)
 		return EINVAL; /* STATX__RESERVED */
 	if ((error = dostatat(SCARG(uap, dirfd), SCARG(uap, path),
-		 SCARG(uap, flags), &vp, &nd, &path)) != 0)
+	         SCARG(uap, flags), &vp, &nd, &path)) != 0)
 		return error;
 	struct stat st;
 	error = vn_stat(vp, &st);
@@ -342,7 +346,7 @@ sys_statx(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	memset(&stx, 0, sizeof(stx));
 	stx.stx_mask = STATX_BASIC_STATS |
 	    (va.va_birthtime.tv_sec || va.va_birthtime.tv_nsec ? STATX_BTIME
-							       : 0);
+	                                                       : 0);
 	stx.stx_blksize = (uint32_t)st.st_blksize;
 	stx.stx_nlink = (uint32_t)st.st_nlink;
 	stx.stx_uid = st.st_uid;
@@ -351,7 +355,8 @@ sys_statx(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	stx.stx_ino = st.st_ino;
 	stx.stx_size = (uint64_t)st.st_size;
 	stx.stx_blocks = (uint64_t)st.st_blocks;
-#define STX_TS(d, s) ((d).tv_sec = (s).tv_sec, (d).tv_nsec = (uint32_t)(s).tv_nsec)
+#define STX_TS(d, s)                                                           \
+	((d).tv_sec = (s).tv_sec, (d).tv_nsec = (uint32_t)(s).tv_nsec)
 	STX_TS(stx.stx_atime, st.st_atim);
 	STX_TS(stx.stx_mtime, st.st_mtim);
 	STX_TS(stx.stx_ctime, st.st_ctim);
@@ -391,7 +396,7 @@ doaccess(int dirfd, const char *upath, int mode, int flags)
 	}
 	error = namei_user(upath, dirfd,
 	    ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
-		((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
+	        ((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
 	    &nd, &path);
 	if (error == 0) {
 		if (mode & R_OK)
@@ -417,8 +422,8 @@ sys_access(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_faccessat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_faccessat(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(faccessat);
 
@@ -427,8 +432,8 @@ sys_faccessat(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_faccessat2(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_faccessat2(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(faccessat2);
 
@@ -478,7 +483,8 @@ domake(int dirfd, const char *upath, enum vtype type, mode_t mode, dev_t dev,
 	else if (type == VDIR)
 		error = dvp->v_op->vop_mkdir(dvp, &nd.nd_cn, &va, &vp);
 	else if (type == VLNK)
-		error = dvp->v_op->vop_symlink(dvp, &nd.nd_cn, &va, target, &vp);
+		error =
+		    dvp->v_op->vop_symlink(dvp, &nd.nd_cn, &va, target, &vp);
 	else
 		error = dvp->v_op->vop_create(dvp, &nd.nd_cn, &va, &vp);
 	/* Under dvp's lock: no lookup can cache the old answer meanwhile. */
@@ -496,13 +502,12 @@ sys_mkdir(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(mkdir);
 
-	return domake(AT_FDCWD, SCARG(uap, path), VDIR, SCARG(uap, mode), 0,
-	    NULL);
+	return domake(
+	    AT_FDCWD, SCARG(uap, path), VDIR, SCARG(uap, mode), 0, NULL);
 }
 
 int
-sys_mkdirat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_mkdirat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(mkdirat);
 
@@ -539,13 +544,12 @@ sys_mknod(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(mknod);
 
-	return domknod(AT_FDCWD, SCARG(uap, path), SCARG(uap, mode),
-	    SCARG(uap, dev));
+	return domknod(
+	    AT_FDCWD, SCARG(uap, path), SCARG(uap, mode), SCARG(uap, dev));
 }
 
 int
-sys_mknodat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_mknodat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(mknodat);
 
@@ -571,8 +575,7 @@ dosymlink(const char *utarget, int dirfd, const char *upath)
 }
 
 int
-sys_symlink(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_symlink(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(symlink);
 
@@ -580,18 +583,18 @@ sys_symlink(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_symlinkat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_symlinkat(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(symlinkat);
 
-	return dosymlink(SCARG(uap, target), SCARG(uap, newdirfd),
-	    SCARG(uap, linkpath));
+	return dosymlink(
+	    SCARG(uap, target), SCARG(uap, newdirfd), SCARG(uap, linkpath));
 }
 
 static int
-dolink(int olddirfd, const char *uold, int newdirfd, const char *unew,
-    int flags)
+dolink(
+    int olddirfd, const char *uold, int newdirfd, const char *unew, int flags)
 {
 	struct nameidata ond, nnd;
 	char *opath, *npath;
@@ -602,7 +605,7 @@ dolink(int olddirfd, const char *uold, int newdirfd, const char *unew,
 		return EINVAL;
 	error = namei_user(uold, olddirfd,
 	    ((flags & AT_SYMLINK_FOLLOW) ? NI_FOLLOW : 0) |
-		((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
+	        ((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
 	    &ond, &opath);
 	if (error)
 		return error;
@@ -645,8 +648,8 @@ sys_link(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(link);
 
-	return dolink(AT_FDCWD, SCARG(uap, oldpath), AT_FDCWD,
-	    SCARG(uap, newpath), 0);
+	return dolink(
+	    AT_FDCWD, SCARG(uap, oldpath), AT_FDCWD, SCARG(uap, newpath), 0);
 }
 
 int
@@ -668,7 +671,8 @@ doremove(int dirfd, const char *upath, bool dir)
 	char *path;
 	int error;
 
-	error = namei_user(upath, dirfd, NI_PARENT | NI_NOCROSSMOUNT, &nd, &path);
+	error =
+	    namei_user(upath, dirfd, NI_PARENT | NI_NOCROSSMOUNT, &nd, &path);
 	if (error)
 		return error;
 	dvp = nd.nd_dvp;
@@ -735,8 +739,7 @@ sys_rmdir(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_unlinkat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_unlinkat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(unlinkat);
 
@@ -823,11 +826,12 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 		return EINVAL; /* no whiteouts */
 	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
 		return EINVAL;
-	error = namei_user(uold, ofd, NI_PARENT | NI_NOCROSSMOUNT, &fnd, &fpath);
+	error =
+	    namei_user(uold, ofd, NI_PARENT | NI_NOCROSSMOUNT, &fnd, &fpath);
 	if (error)
 		return error;
-	error = namei_user(unew, nfd, NI_PARENT | NI_CREATE | NI_NOCROSSMOUNT,
-	    &tnd, &tpath);
+	error = namei_user(
+	    unew, nfd, NI_PARENT | NI_CREATE | NI_NOCROSSMOUNT, &tnd, &tpath);
 	if (error) {
 		namei_user_done(&fnd, fpath);
 		return error;
@@ -840,7 +844,7 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 
 	if (is_dot_or_dotdot(&fnd.nd_cn) || is_dot_or_dotdot(&tnd.nd_cn)) {
 		error = is_dot_or_dotdot(&tnd.nd_cn) && tvp != NULL &&
-			    !(tnd.nd_cn.cn_namelen == 1)
+		        !(tnd.nd_cn.cn_namelen == 1)
 		    ? ENOTEMPTY
 		    : EBUSY;
 		if (fnd.nd_cn.cn_namelen <= 2 && is_dot_or_dotdot(&fnd.nd_cn))
@@ -892,8 +896,8 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 	if (fvp->v_type == VDIR && fdvp != tdvp &&
 	    (error = vn_access(fvp, VWRITE, fnd.nd_cred)) != 0)
 		goto out;
-	if ((flags & RENAME_EXCHANGE) && tvp->v_type == VDIR &&
-	    fdvp != tdvp && (error = vn_access(tvp, VWRITE, tnd.nd_cred)) != 0)
+	if ((flags & RENAME_EXCHANGE) && tvp->v_type == VDIR && fdvp != tdvp &&
+	    (error = vn_access(tvp, VWRITE, tnd.nd_cred)) != 0)
 		goto out;
 
 	rw_enter(&mp->mnt_renamelock, RW_WRITER);
@@ -951,8 +955,8 @@ dorename(int ofd, const char *uold, int nfd, const char *unew, unsigned flags)
 	if (fdvp->v_data == NULL || tdvp->v_data == NULL || fvp->v_data == NULL)
 		error = ENOENT;
 	else
-		error = fdvp->v_op->vop_rename(fdvp, &fnd.nd_cn, fvp, tdvp,
-		    &tnd.nd_cn, tvp, flags);
+		error = fdvp->v_op->vop_rename(
+		    fdvp, &fnd.nd_cn, fvp, tdvp, &tnd.nd_cn, tvp, flags);
 	cache_remove(fdvp, fnd.nd_cn.cn_nameptr, fnd.nd_cn.cn_namelen);
 	cache_remove(tdvp, tnd.nd_cn.cn_nameptr, tnd.nd_cn.cn_namelen);
 	unlock_all(lk, n);
@@ -972,13 +976,12 @@ sys_rename(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(rename);
 
-	return dorename(AT_FDCWD, SCARG(uap, oldpath), AT_FDCWD,
-	    SCARG(uap, newpath), 0);
+	return dorename(
+	    AT_FDCWD, SCARG(uap, oldpath), AT_FDCWD, SCARG(uap, newpath), 0);
 }
 
 int
-sys_renameat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_renameat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(renameat);
 
@@ -987,8 +990,8 @@ sys_renameat(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_renameat2(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_renameat2(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(renameat2);
 
@@ -1025,11 +1028,13 @@ dosetattr(struct vnode *vp, struct vattr *va, kauth_cred_t cred)
 			va->va_gid = cur.va_gid;
 		if (cred->cr_euid != 0 &&
 		    (va->va_uid != cur.va_uid || !owner ||
-			(va->va_gid != cur.va_gid &&
-			    !kauth_cred_groupmember(cred, va->va_gid))))
+		        (va->va_gid != cur.va_gid &&
+		            !kauth_cred_groupmember(cred, va->va_gid))))
 			return EPERM;
-		/* A change of owner drops setuid/setgid (not for root's dirs). */
-		if (cur.va_type != VDIR && (cur.va_mode & (S_ISUID | S_ISGID))) {
+		/* A change of owner drops setuid/setgid (not for root's dirs).
+		 */
+		if (cur.va_type != VDIR &&
+		    (cur.va_mode & (S_ISUID | S_ISGID))) {
 			va->va_mask |= VA_MODE;
 			va->va_mode = cur.va_mode & ~(mode_t)S_ISUID;
 			if (cur.va_mode & (S_IXUSR >> 3))
@@ -1132,8 +1137,7 @@ sys_fchmod(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_fchmodat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_fchmodat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(fchmodat);
 
@@ -1144,8 +1148,8 @@ sys_fchmodat(struct lwp *l __unused, const void *v,
 }
 
 static int
-dochown(int dirfd, const char *upath, int fd, uid_t uid, gid_t gid,
-    bool follow, bool emptypath)
+dochown(int dirfd, const char *upath, int fd, uid_t uid, gid_t gid, bool follow,
+    bool emptypath)
 {
 	struct target t;
 	struct vattr va;
@@ -1195,8 +1199,7 @@ sys_fchown(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_fchownat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_fchownat(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(fchownat);
 	int flags = SCARG(uap, flags);
@@ -1217,14 +1220,15 @@ doutimes(struct target *t, const struct timespec *ts)
 {
 	struct vattr va, cur;
 	uint64_t now = getnanotime();
-	struct timespec nowts = {(time_t)(now / 1000000000u),
-	    (long)(now % 1000000000u)};
+	struct timespec nowts = {
+	    (time_t)(now / 1000000000u), (long)(now % 1000000000u)};
 	bool explicit = false;
 	int error;
 
 	vattr_null(&va);
 	for (int i = 0; i < 2; i++) {
-		struct timespec v = ts ? ts[i] : (struct timespec){0, UTIME_NOW};
+		struct timespec v =
+		    ts ? ts[i] : (struct timespec){0, UTIME_NOW};
 
 		if (v.tv_nsec == UTIME_OMIT)
 			continue;
@@ -1264,8 +1268,8 @@ doutimes(struct target *t, const struct timespec *ts)
 }
 
 int
-sys_utimensat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_utimensat(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(utimensat);
 	struct timespec ts[2];
@@ -1291,8 +1295,8 @@ sys_utimensat(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_futimesat(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_futimesat(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(futimesat);
 	struct timeval tv[2];
@@ -1310,8 +1314,8 @@ sys_futimesat(struct lwp *l __unused, const void *v,
 			ts[i].tv_nsec = tv[i].tv_usec * 1000;
 		}
 	}
-	error = target_get(&t, SCARG(uap, dirfd), SCARG(uap, path), -1, true,
-	    false);
+	error = target_get(
+	    &t, SCARG(uap, dirfd), SCARG(uap, path), -1, true, false);
 	if (error)
 		return error;
 	error = doutimes(&t, SCARG(uap, times) ? ts : NULL);
@@ -1347,15 +1351,14 @@ dotruncate(struct vnode *vp, off_t len, kauth_cred_t cred, bool checkperm)
 }
 
 int
-sys_truncate(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_truncate(struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(truncate);
 	struct target t;
 	int error;
 
-	if ((error = target_get(&t, AT_FDCWD, SCARG(uap, path), -1, true,
-		 false)) != 0)
+	if ((error = target_get(
+	         &t, AT_FDCWD, SCARG(uap, path), -1, true, false)) != 0)
 		return error;
 	error = dotruncate(t.t_vp, SCARG(uap, length), t.t_cred, true);
 	target_done(&t);
@@ -1363,8 +1366,8 @@ sys_truncate(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_ftruncate(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_ftruncate(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(ftruncate);
 	struct target t;
@@ -1381,8 +1384,8 @@ sys_ftruncate(struct lwp *l __unused, const void *v,
 }
 
 int
-sys_fallocate(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_fallocate(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(fallocate);
 	struct target t;
@@ -1419,8 +1422,8 @@ sys_fallocate(struct lwp *l __unused, const void *v,
 /* ------------------------------------------------------------ readlink */
 
 static int
-doreadlink(int dirfd, const char *upath, char *ubuf, size_t size,
-    register_t *retval)
+doreadlink(
+    int dirfd, const char *upath, char *ubuf, size_t size, register_t *retval)
 {
 	struct nameidata nd;
 	char *path;
@@ -1466,7 +1469,7 @@ sys_readlinkat(struct lwp *l __unused, const void *v, register_t *retval)
 /* ---------------------------------------------------------- getdents64 */
 
 struct dents_ctx {
-	char *dc_buf;	/* kernel staging buffer */
+	char *dc_buf; /* kernel staging buffer */
 	size_t dc_len, dc_used;
 };
 
@@ -1475,8 +1478,8 @@ dents_fill(void *arg, uint64_t ino, off_t next, unsigned char type,
     const char *name, size_t namelen)
 {
 	struct dents_ctx *dc = arg;
-	size_t reclen = roundup(offsetof(struct linux_dirent64, d_name) +
-		namelen + 1, 8);
+	size_t reclen =
+	    roundup(offsetof(struct linux_dirent64, d_name) + namelen + 1, 8);
 	struct linux_dirent64 *d;
 
 	if (dc->dc_used + reclen > dc->dc_len)
@@ -1527,7 +1530,7 @@ sys_getdents64(struct lwp *l __unused, const void *v, register_t *retval)
 	cookie = fp->f_offset;
 	vn_lock(vp, RW_READER);
 	error = vp->v_data ? vp->v_op->vop_readdir(vp, &cookie, dents_fill, &dc)
-			   : ENOENT;
+	                   : ENOENT;
 	vn_unlock(vp);
 	if (error == 0 && dc.dc_used == 0 && cookie != fp->f_offset)
 		error = EINVAL; /* an entry bigger than the buffer */
@@ -1590,8 +1593,8 @@ sys_chdir(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	struct target t;
 	int error;
 
-	if ((error = target_get(&t, AT_FDCWD, SCARG(uap, path), -1, true,
-		 false)) != 0)
+	if ((error = target_get(
+	         &t, AT_FDCWD, SCARG(uap, path), -1, true, false)) != 0)
 		return error;
 	error = dochdir(t.t_vp, t.t_cred, false);
 	target_done(&t);
@@ -1624,8 +1627,8 @@ sys_chroot(struct lwp *l __unused, const void *v, register_t *retval __unused)
 	struct target t;
 	int error;
 
-	if ((error = target_get(&t, AT_FDCWD, SCARG(uap, path), -1, true,
-		 false)) != 0)
+	if ((error = target_get(
+	         &t, AT_FDCWD, SCARG(uap, path), -1, true, false)) != 0)
 		return error;
 	error = dochdir(t.t_vp, t.t_cred, true);
 	target_done(&t);
@@ -1791,11 +1794,11 @@ dofsync(int fd, int flags)
 	if (t.t_vp->v_type == VBLK && t.t_vp->v_op->vop_fsync == NULL) {
 		/* A device node on any fs: its buffers are the device's. */
 		error = bflush(t.t_vp->v_rdev, true);
-	} else if (t.t_vp->v_op->vop_fsync == NULL ||
-	    t.t_vp->v_type == VFIFO ||
+	} else if (t.t_vp->v_op->vop_fsync == NULL || t.t_vp->v_type == VFIFO ||
 	    t.t_vp->v_type == VSOCK) {
-		error = t.t_vp->v_type == VREG || t.t_vp->v_type == VDIR ? 0
-									 : EINVAL;
+		error = t.t_vp->v_type == VREG || t.t_vp->v_type == VDIR
+		    ? 0
+		    : EINVAL;
 	} else {
 		vn_lock(t.t_vp, RW_WRITER);
 		error = t.t_vp->v_op->vop_fsync(t.t_vp, flags);
@@ -1814,8 +1817,8 @@ sys_fsync(struct lwp *l __unused, const void *v, register_t *retval __unused)
 }
 
 int
-sys_fdatasync(struct lwp *l __unused, const void *v,
-    register_t *retval __unused)
+sys_fdatasync(
+    struct lwp *l __unused, const void *v, register_t *retval __unused)
 {
 	SYSCALL_ARGS(fdatasync);
 
@@ -1845,11 +1848,11 @@ docopy(struct file *fin, off_t *inoff, struct file *fout, off_t *outoff,
 	while (done < len) {
 		size_t want = MIN(len - done, bufsz), got;
 		struct iovec iov = {buf, want};
-		struct uio uio = {&iov, 1, inoff ? *inoff : 0, want, UIO_READ,
-		    true};
+		struct uio uio = {
+		    &iov, 1, inoff ? *inoff : 0, want, UIO_READ, true};
 
-		error = fin->f_ops->fo_read(fin, &uio,
-		    inoff ? 0 : FOF_UPDATE_OFFSET);
+		error = fin->f_ops->fo_read(
+		    fin, &uio, inoff ? 0 : FOF_UPDATE_OFFSET);
 		if (error)
 			break;
 		got = want - uio.uio_resid;
@@ -1858,10 +1861,10 @@ docopy(struct file *fin, off_t *inoff, struct file *fout, off_t *outoff,
 		if (inoff)
 			*inoff += (off_t)got;
 		iov = (struct iovec){buf, got};
-		uio = (struct uio){&iov, 1, outoff ? *outoff : 0, got, UIO_WRITE,
-		    true};
-		error = fout->f_ops->fo_write(fout, &uio,
-		    outoff ? 0 : FOF_UPDATE_OFFSET);
+		uio = (struct uio){
+		    &iov, 1, outoff ? *outoff : 0, got, UIO_WRITE, true};
+		error = fout->f_ops->fo_write(
+		    fout, &uio, outoff ? 0 : FOF_UPDATE_OFFSET);
 		got -= uio.uio_resid;
 		if (outoff)
 			*outoff += (off_t)got;
@@ -1891,24 +1894,26 @@ sys_sendfile(struct lwp *l __unused, const void *v, register_t *retval)
 		return error;
 	}
 	if ((fin->f_flag & O_ACCMODE) == O_WRONLY ||
-	    (fout->f_flag & O_ACCMODE) == O_RDONLY || fin->f_ops->fo_read == NULL ||
-	    fout->f_ops->fo_write == NULL)
+	    (fout->f_flag & O_ACCMODE) == O_RDONLY ||
+	    fin->f_ops->fo_read == NULL || fout->f_ops->fo_write == NULL)
 		error = EBADF;
 	else if ((fout->f_flag & O_APPEND))
 		error = EINVAL;
 	else if (SCARG(uap, offset) != NULL) {
-		if ((error = copyin(SCARG(uap, offset), &off, sizeof(off))) == 0) {
+		if ((error = copyin(SCARG(uap, offset), &off, sizeof(off))) ==
+		    0) {
 			if (off < 0)
 				error = EINVAL;
 			else
 				error = docopy(fin, &off, fout, NULL,
 				    SCARG(uap, count), retval);
 			if (error == 0)
-				error = copyout(&off, SCARG(uap, offset),
-				    sizeof(off));
+				error = copyout(
+				    &off, SCARG(uap, offset), sizeof(off));
 		}
 	} else {
-		error = docopy(fin, NULL, fout, NULL, SCARG(uap, count), retval);
+		error =
+		    docopy(fin, NULL, fout, NULL, SCARG(uap, count), retval);
 	}
 	file_release(fout);
 	file_release(fin);
@@ -1945,9 +1950,9 @@ sys_copy_file_range(struct lwp *l __unused, const void *v, register_t *retval)
 		goto out;
 	}
 	if ((SCARG(uap, off_in) &&
-		(error = copyin(SCARG(uap, off_in), &inoff, sizeof(inoff)))) ||
+	        (error = copyin(SCARG(uap, off_in), &inoff, sizeof(inoff)))) ||
 	    (SCARG(uap, off_out) &&
-		(error = copyin(SCARG(uap, off_out), &outoff, sizeof(outoff)))))
+	        (error = copyin(SCARG(uap, off_out), &outoff, sizeof(outoff)))))
 		goto out;
 	if ((SCARG(uap, off_in) && inoff < 0) ||
 	    (SCARG(uap, off_out) && outoff < 0)) {

@@ -23,9 +23,9 @@
 void vfs_fifo_reclaim(struct vnode *vp);
 
 #define VCACHE_NHASH 16384
-#define VC_NLOCKS 64
-#define VC_OFFLRU (-1)	/* not on a list */
-#define VC_EVICTING (-2) /* taken off by an evictor, decision pending */
+#define VC_NLOCKS    64
+#define VC_OFFLRU    (-1) /* not on a list */
+#define VC_EVICTING  (-2) /* taken off by an evictor, decision pending */
 
 struct vc_stripe {
 	kmutex_t vs_lock;
@@ -38,7 +38,7 @@ struct vc_lru {
 		struct {
 			kmutex_t vl_lock;
 			struct vnode *vl_head, *vl_tail; /* [l] */
-			unsigned vl_count;		 /* [l] */
+			unsigned vl_count;               /* [l] */
 		};
 		char vl_pad[COHERENCY_UNIT];
 	};
@@ -46,7 +46,7 @@ struct vc_lru {
 
 static struct vc_stripe vc_stripes[VC_NLOCKS];
 static struct vnode *vcache_hash[VCACHE_NHASH]; /* [stripe] */
-static struct vc_lru *vc_lrus;			 /* one per CPU */
+static struct vc_lru *vc_lrus;                  /* one per CPU */
 static unsigned vcache_max = 8192; /* idle vnodes, split among CPUs */
 
 static uint32_t
@@ -236,7 +236,7 @@ vrele(struct vnode *vp)
 	/* Not the last reference: no lock. */
 	while (n > 1) {
 		if (__atomic_compare_exchange_n(&vp->v_usecount, &n, n - 1,
-			false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		        false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return;
 	}
 	KASSERTMSG(n == 1, "vrele: vnode %p has no reference", vp);
@@ -280,8 +280,7 @@ vn_unlock(struct vnode *vp)
 }
 
 int
-vcache_get(struct mount *mp, const void *key, size_t keylen,
-    struct vnode **vpp)
+vcache_get(struct mount *mp, const void *key, size_t keylen, struct vnode **vpp)
 {
 	uint32_t h = vcache_hashof(mp, key, keylen);
 	struct vc_stripe *vs = stripe_of(h);
@@ -293,7 +292,8 @@ vcache_get(struct mount *mp, const void *key, size_t keylen,
 again:
 	for (vp = vcache_hash[h % VCACHE_NHASH]; vp; vp = vp->v_hashnext) {
 		if (vp->v_hash == h && vp->v_mount == mp &&
-		    vp->v_keylen == keylen && memcmp(vp->v_key, key, keylen) == 0)
+		    vp->v_keylen == keylen &&
+		    memcmp(vp->v_key, key, keylen) == 0)
 			break;
 	}
 	if (vp != NULL) {
@@ -408,7 +408,8 @@ vcache_flush_mount(struct mount *mp, bool force)
 			for (vp = vcache_hash[i]; vp; vp = vp->v_hashnext)
 				if (vp->v_mount == mp && vp != mp->mnt_root &&
 				    (vp->v_state != VS_ACTIVE ||
-					atomic_load_relaxed(&vp->v_usecount) != 0))
+				        atomic_load_relaxed(&vp->v_usecount) !=
+				            0))
 					busy++;
 		mutex_exit(&vc_stripes[s].vs_lock);
 	}

@@ -61,8 +61,9 @@ vn_io(struct vnode *vp, struct uio *uio, int ioflag)
 	if ((d = vn_devsw(vp)) != NULL) {
 		if (uio->uio_rw == UIO_READ)
 			return d->d_read ? d->d_read(vp->v_rdev, uio, ioflag)
-					 : ENODEV;
-		return d->d_write ? d->d_write(vp->v_rdev, uio, ioflag) : ENODEV;
+			                 : ENODEV;
+		return d->d_write ? d->d_write(vp->v_rdev, uio, ioflag)
+		                  : ENODEV;
 	}
 	if (vp->v_type == VCHR || vp->v_type == VBLK)
 		return ENXIO;
@@ -192,9 +193,13 @@ mode2vtype(mode_t m)
 static mode_t
 vtype2mode(enum vtype t)
 {
-	static const mode_t m[] = {[VREG] = S_IFREG, [VDIR] = S_IFDIR,
-	    [VBLK] = S_IFBLK, [VCHR] = S_IFCHR, [VLNK] = S_IFLNK,
-	    [VSOCK] = S_IFSOCK, [VFIFO] = S_IFIFO};
+	static const mode_t m[] = {[VREG] = S_IFREG,
+	    [VDIR] = S_IFDIR,
+	    [VBLK] = S_IFBLK,
+	    [VCHR] = S_IFCHR,
+	    [VLNK] = S_IFLNK,
+	    [VSOCK] = S_IFSOCK,
+	    [VFIFO] = S_IFIFO};
 
 	return t < nitems(m) ? m[t] : 0;
 }
@@ -287,7 +292,8 @@ vn_fo_seek(struct file *fp, off_t off, int whence, off_t *newoff)
 		}
 		if (vp->v_type == VREG && vp->v_op->vop_seekdata != NULL) {
 			vn_lock(vp, RW_READER);
-			error = vp->v_op->vop_seekdata(vp, off, whence, &result);
+			error =
+			    vp->v_op->vop_seekdata(vp, off, whence, &result);
 			vn_unlock(vp);
 			if (error)
 				goto out;
@@ -323,7 +329,7 @@ vn_fo_ioctl(struct file *fp, unsigned long cmd, void *uarg, register_t *retval)
 
 	if ((d = vn_devsw(vp)) != NULL)
 		return d->d_ioctl ? d->d_ioctl(vp->v_rdev, cmd, uarg, retval)
-				  : ENOTTY;
+		                  : ENOTTY;
 	if (vp->v_type == VREG && cmd == FIONREAD) {
 		if ((error = vn_getattr(vp, &va)) != 0)
 			return error;
@@ -354,8 +360,7 @@ vn_fo_poll(struct file *fp, int events)
 }
 
 void vn_close_hook(struct file *fp);
-void __attribute__((weak))
-vn_close_hook(struct file *fp __unused)
+void __attribute__((weak)) vn_close_hook(struct file *fp __unused)
 {
 }
 
@@ -381,14 +386,14 @@ vn_fo_close(struct file *fp)
 }
 
 const struct fileops vnops = {
-	.fo_read = vn_fo_read,
-	.fo_write = vn_fo_write,
-	.fo_ioctl = vn_fo_ioctl,
-	.fo_poll = vn_fo_poll,
-	.fo_stat = vn_fo_stat,
-	.fo_seek = vn_fo_seek,
-	.fo_close = vn_fo_close,
-	.fo_type = DTYPE_VNODE,
+    .fo_read = vn_fo_read,
+    .fo_write = vn_fo_write,
+    .fo_ioctl = vn_fo_ioctl,
+    .fo_poll = vn_fo_poll,
+    .fo_stat = vn_fo_stat,
+    .fo_seek = vn_fo_seek,
+    .fo_close = vn_fo_close,
+    .fo_type = DTYPE_VNODE,
 };
 
 /* Whether cred may open vp with fflags. */
@@ -409,8 +414,8 @@ vn_openable(struct vnode *vp, int fflags, kauth_cred_t cred)
 		acc |= VREAD;
 	if (mode == O_WRONLY || mode == O_RDWR || (fflags & O_TRUNC))
 		acc |= VWRITE;
-	if ((acc & VWRITE) && vfs_isrdonly(vp->v_mount) &&
-	    vp->v_type != VCHR && vp->v_type != VBLK && vp->v_type != VFIFO)
+	if ((acc & VWRITE) && vfs_isrdonly(vp->v_mount) && vp->v_type != VCHR &&
+	    vp->v_type != VBLK && vp->v_type != VFIFO)
 		return EROFS;
 	if ((vp->v_type == VCHR || vp->v_type == VBLK) &&
 	    (vp->v_mount->mnt_flags & MS_NODEV))

@@ -40,7 +40,7 @@ xmalloc_lock(size_t len, const char *what)
 	void *p = NULL;
 
 	if (posix_memalign(&p, LOCK_ALIGN,
-		(len + LOCK_ALIGN - 1) / LOCK_ALIGN * LOCK_ALIGN) != 0) {
+	        (len + LOCK_ALIGN - 1) / LOCK_ALIGN * LOCK_ALIGN) != 0) {
 		fprintf(stderr, "rumpuser: %s: out of memory\n", what);
 		abort();
 	}

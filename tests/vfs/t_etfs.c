@@ -18,7 +18,6 @@
 #include "harness.h"
 #include "rumptest.h"
 
-
 static char tdir[64];
 
 /* A host scratch directory for the case; its files are removed at done(). */
@@ -405,7 +404,9 @@ T_CASE(bio_hostdata, "BLK reads see data the host file held at registration")
 	T_OK(fd = rump_sys_open("/blk", O_RDONLY));
 	/* Odd-sized sequential reads, crossing blocks. */
 	for (size_t off = 0; off < sizeof(q);) {
-		size_t n = sizeof(q) - off < 1000 + off % 7777 ? sizeof(q) - off : 1000 + off % 7777;
+		size_t n = sizeof(q) - off < 1000 + off % 7777
+		    ? sizeof(q) - off
+		    : 1000 + off % 7777;
 
 		T_EQ(rump_sys_read(fd, q + off, n), n);
 		off += n;
@@ -496,7 +497,8 @@ T_CASE(key_rules, "keys: absolute, leading slashes collapse, exact path only")
 	done();
 }
 
-T_CASE(remove_busy, "remove: EBUSY while open; after close it goes; re-register")
+T_CASE(
+    remove_busy, "remove: EBUSY while open; after close it goes; re-register")
 {
 	const char *hp = hpath("f"), *bp = hpath("disk.img");
 	char c;
@@ -544,8 +546,8 @@ T_CASE(many_blk, "at least 64 block devices at once")
 	host_write(hp, NULL, 0, 1 << 20);
 	for (int i = 0; i < 80; i++) {
 		snprintf(key, sizeof(key), "/ld%d", i);
-		T_EQ(rump_pub_etfs_register_withsize(key, hp, RUMP_ETFS_BLK,
-		         (uint64_t)i * 8192, 8192),
+		T_EQ(rump_pub_etfs_register_withsize(
+		         key, hp, RUMP_ETFS_BLK, (uint64_t)i * 8192, 8192),
 		    0);
 	}
 	for (int i = 0; i < 80; i++) {

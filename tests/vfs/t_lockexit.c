@@ -16,7 +16,8 @@ setlk(int fd, short type)
 	return rump_sys_fcntl(fd, F_SETLK, &fl);
 }
 
-T_CASE(exit_shared_table, "a process's POSIX locks go when it exits, table shared")
+T_CASE(
+    exit_shared_table, "a process's POSIX locks go when it exits, table shared")
 {
 	int fd;
 

@@ -47,10 +47,10 @@
 struct tmpfs_pcpu {
 	union {
 		struct {
-			int64_t tp_pages;	/* [a] delta of tm_pages */
-			int64_t tp_nodes;	/* [a] delta of tm_nodes */
-			uint64_t tp_ino_next;	/* [c] next inode number */
-			uint64_t tp_ino_end;	/* [c] end of the block */
+			int64_t tp_pages;     /* [a] delta of tm_pages */
+			int64_t tp_nodes;     /* [a] delta of tm_nodes */
+			uint64_t tp_ino_next; /* [c] next inode number */
+			uint64_t tp_ino_end;  /* [c] end of the block */
 		};
 		char tp_pad[COHERENCY_UNIT];
 	};
@@ -110,15 +110,15 @@ struct tmpfs_dslot {
 
 /* [d] the directory's vnode lock */
 struct tmpfs_dir {
-	struct tmpfs_node *tdr_parent;   /* ".."; NULL once removed */
-	struct tmpfs_dirent **tdr_hash;  /* buckets, a power of two */
-	uint32_t tdr_nbuckets;           /* 0 until the first entry */
+	struct tmpfs_node *tdr_parent;  /* ".."; NULL once removed */
+	struct tmpfs_dirent **tdr_hash; /* buckets, a power of two */
+	uint32_t tdr_nbuckets;          /* 0 until the first entry */
 	uint32_t tdr_nentries;
 	struct tmpfs_dslot *tdr_slots;
-	uint32_t tdr_nslots;             /* used, holes included */
-	uint32_t tdr_maxslots;           /* allocated */
+	uint32_t tdr_nslots;   /* used, holes included */
+	uint32_t tdr_maxslots; /* allocated */
 	uint32_t tdr_nholes;
-	off_t tdr_nextseq;               /* cookie of the next entry (≥ 2) */
+	off_t tdr_nextseq; /* cookie of the next entry (≥ 2) */
 };
 /* "." and ".." have cookies 0 and 1. */
 #define TMPFS_SEQ_FIRST 2
@@ -184,9 +184,9 @@ struct tmpfs_node {
 };
 /* Made without a name (O_TMPFILE): link() may give it its first. */
 #define TMPFS_NODE_LINKABLE 0x01
-#define tn_dir tn_u.tn_dir
-#define tn_reg tn_u.tn_reg
-#define tn_lnk tn_u.tn_lnk
+#define tn_dir              tn_u.tn_dir
+#define tn_reg              tn_u.tn_reg
+#define tn_lnk              tn_u.tn_lnk
 
 static inline struct tmpfs_node *
 VP_TO_TMPFS(struct vnode *vp)
@@ -210,8 +210,8 @@ int tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
     struct tmpfs_node **tnp);
 void tmpfs_node_hold(struct tmpfs_node *tn);
 void tmpfs_node_rele(struct tmpfs_node *tn);
-int tmpfs_node_vget(struct mount *mp, struct tmpfs_node *tn,
-    struct vnode **vpp);
+int tmpfs_node_vget(
+    struct mount *mp, struct tmpfs_node *tn, struct vnode **vpp);
 void tmpfs_mount_rele(struct tmpfs_mount *tm);
 void tmpfs_mount_node_gone(struct tmpfs_mount *tm);
 void tmpfs_free_tree(struct tmpfs_mount *tm);
@@ -232,26 +232,24 @@ tmpfs_nlink(struct tmpfs_node *tn)
 }
 
 /* Directories (tmpfs_subr.c). */
-struct tmpfs_dirent *tmpfs_dir_lookup(struct tmpfs_node *dnode,
-    const char *name, size_t len);
-int tmpfs_dirent_alloc(const char *name, size_t len,
-    struct tmpfs_dirent **dep);
+struct tmpfs_dirent *tmpfs_dir_lookup(
+    struct tmpfs_node *dnode, const char *name, size_t len);
+int tmpfs_dirent_alloc(const char *name, size_t len, struct tmpfs_dirent **dep);
 void tmpfs_dirent_free(struct tmpfs_dirent *de);
 int tmpfs_dir_reserve(struct tmpfs_node *dnode);
-void tmpfs_dir_attach(struct tmpfs_node *dnode, struct tmpfs_dirent *de,
-    struct tmpfs_node *tn);
+void tmpfs_dir_attach(
+    struct tmpfs_node *dnode, struct tmpfs_dirent *de, struct tmpfs_node *tn);
 void tmpfs_dir_detach(struct tmpfs_node *dnode, struct tmpfs_dirent *de);
 uint32_t tmpfs_dir_first_slot(struct tmpfs_node *dnode, off_t cookie);
 
 /* The page map (tmpfs_subr.c). */
 void *tmpfs_page_lookup(struct tmpfs_node *tn, uint64_t idx);
 int tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, void **pagep);
-void tmpfs_page_free_range(struct tmpfs_node *tn, uint64_t start,
-    uint64_t end);
-bool tmpfs_page_next(struct tmpfs_node *tn, uint64_t idx, bool present,
-    uint64_t *found);
-uint64_t tmpfs_page_count_range(struct tmpfs_node *tn, uint64_t start,
-    uint64_t end);
+void tmpfs_page_free_range(struct tmpfs_node *tn, uint64_t start, uint64_t end);
+bool tmpfs_page_next(
+    struct tmpfs_node *tn, uint64_t idx, bool present, uint64_t *found);
+uint64_t tmpfs_page_count_range(
+    struct tmpfs_node *tn, uint64_t start, uint64_t end);
 void tmpfs_counts(struct tmpfs_mount *tm, uint64_t *pages, uint64_t *nodes);
 void tmpfs_counts_fold(struct tmpfs_mount *tm);
 bool tmpfs_pages_avail(struct tmpfs_mount *tm, uint64_t n);

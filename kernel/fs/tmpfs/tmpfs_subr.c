@@ -29,7 +29,8 @@ tmpfs_count_reserve(struct tmpfs_mount *tm, uint64_t *count, int64_t *delta,
 
 	if (lim == 0) {
 		/* Only this CPU's holder writes its delta: no lock prefix. */
-		atomic_store_relaxed(delta, atomic_load_relaxed(delta) + (int64_t)n);
+		atomic_store_relaxed(
+		    delta, atomic_load_relaxed(delta) + (int64_t)n);
 		return 0;
 	}
 	(void)tm;
@@ -42,8 +43,7 @@ tmpfs_count_reserve(struct tmpfs_mount *tm, uint64_t *count, int64_t *delta,
 }
 
 static void
-tmpfs_count_release(uint64_t *count, int64_t *delta, uint64_t *max,
-    uint64_t n)
+tmpfs_count_release(uint64_t *count, int64_t *delta, uint64_t *max, uint64_t n)
 {
 	if (atomic_load_relaxed(max) == 0)
 		__atomic_sub_fetch(delta, (int64_t)n, __ATOMIC_SEQ_CST);
@@ -51,18 +51,18 @@ tmpfs_count_release(uint64_t *count, int64_t *delta, uint64_t *max,
 		__atomic_sub_fetch(count, n, __ATOMIC_SEQ_CST);
 }
 
-#define PAGES_RESERVE(tm, n)                                                 \
-	tmpfs_count_reserve(tm, &(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages,   \
+#define PAGES_RESERVE(tm, n)                                                   \
+	tmpfs_count_reserve(tm, &(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages,    \
 	    &(tm)->tm_maxpages, n)
-#define PAGES_RELEASE(tm, n)                                                 \
-	tmpfs_count_release(&(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages,       \
-	    &(tm)->tm_maxpages, n)
-#define NODES_RESERVE(tm)                                                    \
-	tmpfs_count_reserve(tm, &(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes,   \
+#define PAGES_RELEASE(tm, n)                                                   \
+	tmpfs_count_release(                                                   \
+	    &(tm)->tm_pages, &tmpfs_pcpu(tm)->tp_pages, &(tm)->tm_maxpages, n)
+#define NODES_RESERVE(tm)                                                      \
+	tmpfs_count_reserve(tm, &(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes,    \
 	    &(tm)->tm_maxnodes, 1)
-#define NODES_RELEASE(tm)                                                    \
-	tmpfs_count_release(&(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes,       \
-	    &(tm)->tm_maxnodes, 1)
+#define NODES_RELEASE(tm)                                                      \
+	tmpfs_count_release(                                                   \
+	    &(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes, &(tm)->tm_maxnodes, 1)
 
 /* The mount's page and node counts: the globals and every CPU's delta. */
 void
@@ -84,13 +84,15 @@ void
 tmpfs_counts_fold(struct tmpfs_mount *tm)
 {
 	for (int i = 0; i < ncpu; i++) {
-		int64_t p = __atomic_exchange_n(&tm->tm_pcpu[i].tp_pages, 0,
-		    __ATOMIC_RELAXED);
-		int64_t n = __atomic_exchange_n(&tm->tm_pcpu[i].tp_nodes, 0,
-		    __ATOMIC_RELAXED);
+		int64_t p = __atomic_exchange_n(
+		    &tm->tm_pcpu[i].tp_pages, 0, __ATOMIC_RELAXED);
+		int64_t n = __atomic_exchange_n(
+		    &tm->tm_pcpu[i].tp_nodes, 0, __ATOMIC_RELAXED);
 
-		__atomic_add_fetch(&tm->tm_pages, (uint64_t)p, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&tm->tm_nodes, (uint64_t)n, __ATOMIC_RELAXED);
+		__atomic_add_fetch(
+		    &tm->tm_pages, (uint64_t)p, __ATOMIC_RELAXED);
+		__atomic_add_fetch(
+		    &tm->tm_nodes, (uint64_t)n, __ATOMIC_RELAXED);
 	}
 }
 
@@ -102,7 +104,8 @@ tmpfs_ino_alloc(struct tmpfs_mount *tm)
 
 	if (tp->tp_ino_next == tp->tp_ino_end) {
 		tp->tp_ino_next = __atomic_add_fetch(&tm->tm_nextino,
-		    TMPFS_INO_BLOCK, __ATOMIC_RELAXED) - TMPFS_INO_BLOCK + 1;
+		                      TMPFS_INO_BLOCK, __ATOMIC_RELAXED) -
+		    TMPFS_INO_BLOCK + 1;
 		tp->tp_ino_end = tp->tp_ino_next + TMPFS_INO_BLOCK;
 	}
 	return tp->tp_ino_next++;
@@ -127,7 +130,7 @@ tmpfs_mount_maybe_free(struct tmpfs_mount *tm)
 	tmpfs_counts(tm, &pages, &nodes);
 	if (nodes != 0 ||
 	    !__atomic_compare_exchange_n(&tm->tm_freed, &expect, 1, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	KASSERT(pages == 0);
 	if (tm->tm_pcpu != NULL)
@@ -255,7 +258,8 @@ tmpfs_node_free(struct tmpfs_node *tn)
 	switch (tn->tn_type) {
 	case VREG:
 		tmpfs_page_free_range(tn, 0, UINT64_MAX);
-		KASSERT(tn->tn_reg.pm_npages == 0 && tn->tn_reg.pm_root == NULL);
+		KASSERT(
+		    tn->tn_reg.pm_npages == 0 && tn->tn_reg.pm_root == NULL);
 		break;
 	case VDIR:
 		d = &tn->tn_dir;
@@ -479,8 +483,8 @@ tmpfs_dir_reserve(struct tmpfs_node *dnode)
  * tmpfs_dir_reserve(); the caller sets the nlinks.
  */
 void
-tmpfs_dir_attach(struct tmpfs_node *dnode, struct tmpfs_dirent *de,
-    struct tmpfs_node *tn)
+tmpfs_dir_attach(
+    struct tmpfs_node *dnode, struct tmpfs_dirent *de, struct tmpfs_node *tn)
 {
 	struct tmpfs_dir *d = &dnode->tn_dir;
 	struct tmpfs_dirent **b;
@@ -510,8 +514,8 @@ tmpfs_dir_detach(struct tmpfs_node *dnode, struct tmpfs_dirent *de)
 	struct tmpfs_dirent **pp;
 
 	KASSERT(dnode->tn_type == VDIR && d->tdr_nentries > 0);
-	for (pp = &d->tdr_hash[de->td_hash & (d->tdr_nbuckets - 1)];
-	     *pp != de; pp = &(*pp)->td_hnext)
+	for (pp = &d->tdr_hash[de->td_hash & (d->tdr_nbuckets - 1)]; *pp != de;
+	     pp = &(*pp)->td_hnext)
 		KASSERT(*pp != NULL);
 	*pp = de->td_hnext;
 	de->td_hnext = NULL;
@@ -657,8 +661,8 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, void **pagep)
 	slotp = &pm->pm_root;
 	for (int h = pm->pm_height; h > 0; h--) {
 		if (*slotp == NULL) {
-			*slotp = kmem_zalloc(
-			    TMPFS_RADIX * sizeof(void *), KM_SLEEP);
+			*slotp =
+			    kmem_zalloc(TMPFS_RADIX * sizeof(void *), KM_SLEEP);
 			if (*slotp == NULL)
 				return ENOMEM;
 		}
@@ -706,8 +710,9 @@ tmpfs_radix_free(void **slotp, int h, uint64_t base, uint64_t start,
 	}
 	span = tmpfs_radix_span(h - 1);
 	i0 = start > base ? (unsigned)((start - base) / span) : 0;
-	i1 = end - base >= tmpfs_radix_span(h) ? TMPFS_RADIX - 1
-					       : (unsigned)((end - 1 - base) / span);
+	i1 = end - base >= tmpfs_radix_span(h)
+	    ? TMPFS_RADIX - 1
+	    : (unsigned)((end - 1 - base) / span);
 	for (i = i0; i <= i1; i++)
 		(void)tmpfs_radix_free(
 		    &slots[i], h - 1, base + i * span, start, end, freed);
@@ -759,8 +764,8 @@ tmpfs_page_free_range(struct tmpfs_node *tn, uint64_t start, uint64_t end)
 }
 
 static bool
-tmpfs_radix_next(void *n, int h, uint64_t base, uint64_t idx, bool present,
-    uint64_t *found)
+tmpfs_radix_next(
+    void *n, int h, uint64_t base, uint64_t idx, bool present, uint64_t *found)
 {
 	uint64_t span;
 	unsigned i;
@@ -781,7 +786,7 @@ tmpfs_radix_next(void *n, int h, uint64_t base, uint64_t idx, bool present,
 	i = idx > base ? (unsigned)((idx - base) / span) : 0;
 	for (; i < TMPFS_RADIX; i++)
 		if (tmpfs_radix_next(((void **)n)[i], h - 1, base + i * span,
-			idx, present, found))
+		        idx, present, found))
 			return true;
 	return false;
 }
@@ -792,14 +797,15 @@ tmpfs_radix_next(void *n, int h, uint64_t base, uint64_t idx, bool present,
  * is a hole.  Caller holds tn's vnode lock.
  */
 bool
-tmpfs_page_next(struct tmpfs_node *tn, uint64_t idx, bool present,
-    uint64_t *found)
+tmpfs_page_next(
+    struct tmpfs_node *tn, uint64_t idx, bool present, uint64_t *found)
 {
 	struct tmpfs_pmap *pm = &tn->tn_reg;
 	uint64_t span = tmpfs_radix_span(pm->pm_height);
 
 	if (idx < span &&
-	    tmpfs_radix_next(pm->pm_root, pm->pm_height, 0, idx, present, found))
+	    tmpfs_radix_next(
+	        pm->pm_root, pm->pm_height, 0, idx, present, found))
 		return true;
 	if (present)
 		return false;
@@ -841,7 +847,8 @@ tmpfs_truncate(struct tmpfs_node *tn, off_t size)
 
 		tmpfs_page_free_range(tn, first, UINT64_MAX);
 		if (off != 0) {
-			page = tmpfs_page_lookup(tn, (uint64_t)size >> TMPFS_PAGE_SHIFT);
+			page = tmpfs_page_lookup(
+			    tn, (uint64_t)size >> TMPFS_PAGE_SHIFT);
 			if (page != NULL)
 				memset(page + off, 0, TMPFS_PAGE_SIZE - off);
 		}

@@ -73,8 +73,8 @@ tmpfs_parse_pages(const char *val, bool percent_ok, uint64_t *pagesp)
 		if (!tmpfs_parse_uint(num, 10, 100000, &pct))
 			return false;
 		/* Without a memory limit a share of it is no limit. */
-		*pagesp = howmany((uint64_t)kmem_limit() / 100 * pct,
-		    TMPFS_PAGE_SIZE);
+		*pagesp = howmany(
+		    (uint64_t)kmem_limit() / 100 * pct, TMPFS_PAGE_SIZE);
 		return true;
 	}
 	bytes = parse_size(val);
@@ -93,7 +93,8 @@ tmpfs_parse_opts(const char *opts, struct tmpfs_args *ta)
 	size_t len;
 	int64_t n;
 
-	for (p = opts; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+	for (p = opts; p != NULL && *p != '\0';
+	     p = *end != '\0' ? end + 1 : end) {
 		end = strchr(p, ',');
 		if (end == NULL)
 			end = p + strlen(p);
@@ -110,21 +111,24 @@ tmpfs_parse_opts(const char *opts, struct tmpfs_args *ta)
 		if (val != NULL)
 			*val++ = '\0';
 
-		if (strcmp(item, "inode32") == 0 || strcmp(item, "inode64") == 0 ||
-		    strcmp(item, "noswap") == 0)
+		if (strcmp(item, "inode32") == 0 ||
+		    strcmp(item, "inode64") == 0 || strcmp(item, "noswap") == 0)
 			continue;
 		if (val == NULL) {
 			if (strcmp(item, "size") == 0 ||
 			    strcmp(item, "nr_blocks") == 0 ||
 			    strcmp(item, "nr_inodes") == 0 ||
-			    strcmp(item, "mode") == 0 || strcmp(item, "uid") == 0 ||
+			    strcmp(item, "mode") == 0 ||
+			    strcmp(item, "uid") == 0 ||
 			    strcmp(item, "gid") == 0)
-				printf("tmpfs: option \"%s\" needs a value\n", item);
+				printf("tmpfs: option \"%s\" needs a value\n",
+				    item);
 			else
 				printf("tmpfs: unknown option \"%s\"\n", item);
 			return EINVAL;
 		}
-		if (strcmp(item, "size") == 0 || strcmp(item, "nr_blocks") == 0) {
+		if (strcmp(item, "size") == 0 ||
+		    strcmp(item, "nr_blocks") == 0) {
 			if (item[0] == 's') {
 				if (!tmpfs_parse_pages(val, true, &v))
 					goto bad;
@@ -154,15 +158,17 @@ tmpfs_parse_opts(const char *opts, struct tmpfs_args *ta)
 			if (!tmpfs_parse_uint(val, 10, UINT32_MAX - 1, &v))
 				goto bad;
 			ta->ta_gid = (gid_t)v;
-		} else if (strcmp(item, "huge") == 0 || strcmp(item, "mpol") == 0) {
+		} else if (strcmp(item, "huge") == 0 ||
+		    strcmp(item, "mpol") == 0) {
 			continue;
 		} else {
 			printf("tmpfs: unknown option \"%s\"\n", item);
 			return EINVAL;
 		}
 		continue;
-bad:
-		printf("tmpfs: bad value for option \"%s\": \"%s\"\n", item, val);
+	bad:
+		printf(
+		    "tmpfs: bad value for option \"%s\": \"%s\"\n", item, val);
 		return EINVAL;
 	}
 	return 0;
@@ -326,8 +332,8 @@ tmpfs_sync(struct mount *mp __unused, bool waitfor __unused)
  * was found through a name under its directory's lock, or is the root.
  */
 static int
-tmpfs_loadvnode(struct mount *mp __unused, struct vnode *vp, const void *key,
-    size_t keylen)
+tmpfs_loadvnode(
+    struct mount *mp __unused, struct vnode *vp, const void *key, size_t keylen)
 {
 	struct tmpfs_node *tn;
 

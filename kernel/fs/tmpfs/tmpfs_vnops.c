@@ -39,8 +39,8 @@ tmpfs_dtype(enum vtype type)
 }
 
 static int
-tmpfs_lookup(struct vnode *dvp, const struct componentname *cn,
-    struct vnode **vpp)
+tmpfs_lookup(
+    struct vnode *dvp, const struct componentname *cn, struct vnode **vpp)
 {
 	struct tmpfs_node *dnode = VP_TO_TMPFS(dvp);
 	struct tmpfs_dirent *de;
@@ -149,8 +149,8 @@ tmpfs_maketmp(struct vnode *dvp, const struct vattr *va, struct vnode **vpp)
 		return ENOTDIR;
 	if (dnode->tn_dir.tdr_parent == NULL)
 		return ENOENT;
-	error = tmpfs_node_alloc(dnode->tn_mount, VREG, va->va_mode,
-	    va->va_uid, va->va_gid, 0, NULL, &tn);
+	error = tmpfs_node_alloc(dnode->tn_mount, VREG, va->va_mode, va->va_uid,
+	    va->va_gid, 0, NULL, &tn);
 	if (error)
 		return error;
 	tn->tn_flags |= TMPFS_NODE_LINKABLE;
@@ -200,8 +200,7 @@ tmpfs_symlink(struct vnode *dvp, const struct componentname *cn,
 }
 
 static int
-tmpfs_link(struct vnode *dvp, const struct componentname *cn,
-    struct vnode *vp)
+tmpfs_link(struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
 {
 	struct tmpfs_node *dnode = VP_TO_TMPFS(dvp), *tn = VP_TO_TMPFS(vp);
 	struct tmpfs_dirent *de = NULL;
@@ -257,8 +256,8 @@ tmpfs_find_entry(struct tmpfs_node *dnode, const struct componentname *cn,
 }
 
 static int
-tmpfs_remove(struct vnode *dvp, const struct componentname *cn,
-    struct vnode *vp)
+tmpfs_remove(
+    struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
 {
 	struct tmpfs_node *dnode = VP_TO_TMPFS(dvp), *tn = VP_TO_TMPFS(vp);
 	struct tmpfs_dirent *de;
@@ -279,8 +278,7 @@ tmpfs_remove(struct vnode *dvp, const struct componentname *cn,
 }
 
 static int
-tmpfs_rmdir(struct vnode *dvp, const struct componentname *cn,
-    struct vnode *vp)
+tmpfs_rmdir(struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
 {
 	struct tmpfs_node *dnode = VP_TO_TMPFS(dvp), *tn = VP_TO_TMPFS(vp);
 	struct tmpfs_dirent *de;
@@ -307,8 +305,8 @@ tmpfs_rmdir(struct vnode *dvp, const struct componentname *cn,
 
 /* A directory moves from fdnode to tdnode: its ".." and the nlinks. */
 static void
-tmpfs_reparent(struct tmpfs_node *tn, struct tmpfs_node *fdnode,
-    struct tmpfs_node *tdnode)
+tmpfs_reparent(
+    struct tmpfs_node *tn, struct tmpfs_node *fdnode, struct tmpfs_node *tdnode)
 {
 	if (tn->tn_type != VDIR || fdnode == tdnode)
 		return;
@@ -344,8 +342,8 @@ tmpfs_rename(struct vnode *fdvp, const struct componentname *fcn,
 	} else if (tdnode->tn_type != VDIR) {
 		error = ENOTDIR;
 		goto out;
-	} else if (tmpfs_dir_lookup(tdnode, tcn->cn_nameptr,
-		       tcn->cn_namelen) != NULL) {
+	} else if (tmpfs_dir_lookup(tdnode, tcn->cn_nameptr, tcn->cn_namelen) !=
+	    NULL) {
 		error = EEXIST; /* the VFS did not see it: a lost race */
 		goto out;
 	}
@@ -390,8 +388,8 @@ tmpfs_rename(struct vnode *fdvp, const struct componentname *fcn,
 		error = tmpfs_check_new(tdnode, tcn);
 		if (error)
 			goto out;
-		error = tmpfs_dirent_alloc(
-		    tcn->cn_nameptr, tcn->cn_namelen, &nde);
+		error =
+		    tmpfs_dirent_alloc(tcn->cn_nameptr, tcn->cn_namelen, &nde);
 		if (error)
 			goto out;
 		error = tmpfs_dir_reserve(tdnode);
@@ -635,7 +633,7 @@ tmpfs_write(struct vnode *vp, struct uio *uio, int ioflag)
 static int
 tmpfs_readdir(struct vnode *vp, off_t *cookie,
     int (*fill)(void *arg, uint64_t ino, off_t next, unsigned char type,
-	const char *name, size_t namelen),
+        const char *name, size_t namelen),
     void *arg)
 {
 	struct tmpfs_node *tn = VP_TO_TMPFS(vp);
@@ -667,8 +665,8 @@ tmpfs_readdir(struct vnode *vp, off_t *cookie,
 			continue;
 		c = ds->ds_seq;
 		if (fill(arg, de->td_node->tn_ino, c + 1,
-			tmpfs_dtype(de->td_node->tn_type), de->td_name,
-			de->td_namelen) != 0)
+		        tmpfs_dtype(de->td_node->tn_type), de->td_name,
+		        de->td_namelen) != 0)
 			goto out;
 		c++;
 	}
@@ -763,7 +761,7 @@ tmpfs_fallocate(struct vnode *vp, int mode, off_t off, off_t len)
 	first = start >> TMPFS_PAGE_SHIFT;
 	last = howmany(end, TMPFS_PAGE_SIZE);
 	if (!tmpfs_pages_avail(tn->tn_mount,
-		(last - first) - tmpfs_page_count_range(tn, first, last)))
+	        (last - first) - tmpfs_page_count_range(tn, first, last)))
 		return ENOSPC;
 	for (idx = first; tmpfs_page_next(tn, idx, false, &f) && f < last;
 	     idx = f + 1) {

@@ -118,15 +118,18 @@ T_CASE(bad_options, "unknown options and malformed values are EINVAL")
 {
 	boot_mount(NULL);
 	T_OK(rump_sys_mkdir("/mnt/x", 0755));
-	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "bogus=1"), EINVAL);
+	T_ERRNO(
+	    rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "bogus=1"), EINVAL);
 	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "nosuchflag"),
 	    EINVAL);
-	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "size=abc"), EINVAL);
+	T_ERRNO(
+	    rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "size=abc"), EINVAL);
 	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "size="), EINVAL);
 	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "size"), EINVAL);
-	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "mode=0999"),
-	    EINVAL);
-	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "uid=-1"), EINVAL);
+	T_ERRNO(
+	    rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "mode=0999"), EINVAL);
+	T_ERRNO(
+	    rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "uid=-1"), EINVAL);
 	T_ERRNO(rump_sys_mount("tmpfs", "/mnt/x", "tmpfs", 0, "size=1m,gid=x"),
 	    EINVAL);
 	/* Linux's options that mean nothing here are accepted. */
@@ -137,8 +140,9 @@ T_CASE(bad_options, "unknown options and malformed values are EINVAL")
 
 /* --------------------------------------------------------- size limit */
 
-T_CASE(fill_enospc, "a size=1m tmpfs fills to ENOSPC with a short write; "
-		    "deleting frees the space")
+T_CASE(fill_enospc,
+    "a size=1m tmpfs fills to ENOSPC with a short write; "
+    "deleting frees the space")
 {
 	static char buf[100000];
 	struct statfs sf;
@@ -183,8 +187,9 @@ T_CASE(fill_enospc, "a size=1m tmpfs fills to ENOSPC with a short write; "
 	T_EQ(sf.f_bfree, 256 - 4);
 }
 
-T_CASE(enospc_open_unlinked, "an open unlinked file keeps its pages until "
-			     "closed")
+T_CASE(enospc_open_unlinked,
+    "an open unlinked file keeps its pages until "
+    "closed")
 {
 	struct statfs sf;
 	int fd;
@@ -305,8 +310,9 @@ T_CASE(bigdir, "100,000 files in one directory: create, stat, list, unlink")
 	T_ASSERT(t1 - t0 < 60ull * 1000000000ull);
 }
 
-T_CASE(readdir_deleting, "readdir while deleting: every remaining entry seen "
-			 "exactly once")
+T_CASE(readdir_deleting,
+    "readdir while deleting: every remaining entry seen "
+    "exactly once")
 {
 	enum { N = 2000 };
 	static unsigned char seen[N], gone[N];
@@ -335,7 +341,8 @@ T_CASE(readdir_deleting, "readdir while deleting: every remaining entry seen "
 			i = atoi(d->d_name);
 			T_ASSERT(i >= 0 && i < N);
 			if (seen[i] || gone[i])
-				T_FAIL("entry %d seen twice or after removal", i);
+				T_FAIL(
+				    "entry %d seen twice or after removal", i);
 			T_EQ(d->d_type, DT_REG);
 			seen[i] = 1;
 			nseen++;
@@ -348,7 +355,8 @@ T_CASE(readdir_deleting, "readdir while deleting: every remaining entry seen "
 		for (int k = 0; k < nbatch; k++) {
 			int j = batch[k] + 7;
 
-			if (batch[k] % 3 == 0 && j < N && !seen[j] && !gone[j]) {
+			if (batch[k] % 3 == 0 && j < N && !seen[j] &&
+			    !gone[j]) {
 				snprintf(path, sizeof(path), "/mnt/d/%d", j);
 				T_OK(rump_sys_unlink(path));
 				gone[j] = 1;
@@ -473,8 +481,9 @@ T_CASE(nodes, "symlinks, hard links (EMLINK), fifos and devices")
 
 /* ------------------------------------------------------------- rename */
 
-T_CASE(rename_exchange, "RENAME_EXCHANGE of two directories in different "
-			"parents, and of a directory with a file")
+T_CASE(rename_exchange,
+    "RENAME_EXCHANGE of two directories in different "
+    "parents, and of a directory with a file")
 {
 	struct stat a, b, st;
 
@@ -485,8 +494,8 @@ T_CASE(rename_exchange, "RENAME_EXCHANGE of two directories in different "
 	make_file("/mnt/a/x/in_x", 1, '1');
 	T_OK(rump_sys_mkdir("/mnt/b/y", 0755));
 	T_OK(rump_sys_mkdir("/mnt/b/y/in_y", 0755));
-	T_OK(rump_sys_renameat2(AT_FDCWD, "/mnt/a/x", AT_FDCWD, "/mnt/b/y",
-	    RENAME_EXCHANGE));
+	T_OK(rump_sys_renameat2(
+	    AT_FDCWD, "/mnt/a/x", AT_FDCWD, "/mnt/b/y", RENAME_EXCHANGE));
 	T_OK(rump_sys_stat("/mnt/a/x/in_y", &st));
 	T_ASSERT(S_ISDIR(st.st_mode));
 	T_OK(rump_sys_stat("/mnt/b/y/in_x", &st));
@@ -502,8 +511,8 @@ T_CASE(rename_exchange, "RENAME_EXCHANGE of two directories in different "
 
 	/* A directory for a file: the link counts move. */
 	make_file("/mnt/b/file", 5, 'f');
-	T_OK(rump_sys_renameat2(AT_FDCWD, "/mnt/a/x", AT_FDCWD, "/mnt/b/file",
-	    RENAME_EXCHANGE));
+	T_OK(rump_sys_renameat2(
+	    AT_FDCWD, "/mnt/a/x", AT_FDCWD, "/mnt/b/file", RENAME_EXCHANGE));
 	T_OK(rump_sys_stat("/mnt/a/x", &st));
 	T_ASSERT(S_ISREG(st.st_mode));
 	T_EQ(st.st_size, 5);
@@ -514,8 +523,9 @@ T_CASE(rename_exchange, "RENAME_EXCHANGE of two directories in different "
 	T_EQ(b.st_nlink, 4);
 	T_OK(rump_sys_stat("/mnt/b/file/..", &st));
 	T_EQ(st.st_ino, b.st_ino);
-	T_ERRNO(rump_sys_renameat2(AT_FDCWD, "/mnt/a/x", AT_FDCWD, "/mnt/a/none",
-	    RENAME_EXCHANGE), ENOENT);
+	T_ERRNO(rump_sys_renameat2(AT_FDCWD, "/mnt/a/x", AT_FDCWD,
+	            "/mnt/a/none", RENAME_EXCHANGE),
+	    ENOENT);
 }
 
 T_CASE(rename_replace, "rename over files and directories; ENOTEMPTY")
@@ -564,8 +574,9 @@ T_CASE(rename_replace, "rename over files and directories; ENOTEMPTY")
 
 /* --------------------------------------------------------- file data */
 
-T_CASE(sparse_huge, "a sparse file of 1 TiB with a few pages uses a few "
-		    "blocks; holes read as zeros")
+T_CASE(sparse_huge,
+    "a sparse file of 1 TiB with a few pages uses a few "
+    "blocks; holes read as zeros")
 {
 	const off_t tib = (off_t)1 << 40;
 	char buf[PG], zero[PG];
@@ -662,8 +673,9 @@ T_CASE(seek_data_hole, "SEEK_DATA and SEEK_HOLE follow the page map")
 	T_OK(rump_sys_close(fd));
 }
 
-T_CASE(fallocate_modes, "fallocate allocates, keeps the size, punches "
-			"holes; ENOSPC leaves nothing")
+T_CASE(fallocate_modes,
+    "fallocate allocates, keeps the size, punches "
+    "holes; ENOSPC leaves nothing")
 {
 	char buf[4 * PG];
 	struct stat st;
@@ -672,7 +684,8 @@ T_CASE(fallocate_modes, "fallocate allocates, keeps the size, punches "
 	boot_mount("size=256k");
 	make_file("/mnt/f", 4 * PG, 'x');
 	T_OK(fd = rump_sys_open("/mnt/f", O_RDWR));
-	T_ERRNO(rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, PG), EOPNOTSUPP);
+	T_ERRNO(
+	    rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, PG), EOPNOTSUPP);
 	T_OK(rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	    PG + 100, 2 * PG - 50));
 	T_OK(rump_sys_fstat(fd, &st));
@@ -687,8 +700,8 @@ T_CASE(fallocate_modes, "fallocate allocates, keeps the size, punches "
 	}
 	T_EQ(rump_sys_lseek(fd, PG, SEEK_HOLE), 2 * PG);
 	/* Within one page: zeroes only. */
-	T_OK(rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-	    10, 20));
+	T_OK(rump_sys_fallocate(
+	    fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 10, 20));
 	T_EQ(rump_sys_pread64(fd, buf, 40, 0), 40);
 	T_EQ(buf[9], 'x');
 	T_EQ(buf[10], 0);
@@ -717,8 +730,9 @@ T_CASE(fallocate_modes, "fallocate allocates, keeps the size, punches "
 	T_OK(rump_sys_close(fd));
 }
 
-T_CASE(memlimit, "with a kernel memory limit tmpfs takes half by default; "
-		 "ENOMEM or ENOSPC, never a crash, and deleting recovers")
+T_CASE(memlimit,
+    "with a kernel memory limit tmpfs takes half by default; "
+    "ENOMEM or ENOSPC, never a crash, and deleting recovers")
 {
 	static char buf[65536];
 	struct statfs sf;
@@ -794,7 +808,8 @@ worker_main(void *arg)
 	for (int round = 0; round < 20; round++) {
 		for (int i = 0; i < 200; i++) {
 			snprintf(path, sizeof(path), "%s/f%d", dir, i);
-			fd = rump_sys_open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
+			fd = rump_sys_open(
+			    path, O_CREAT | O_EXCL | O_WRONLY, 0644);
 			if (fd == -1 || rump_sys_write(fd, path, 20) != 20 ||
 			    rump_sys_close(fd) == -1)
 				w->w_errors++;
@@ -814,8 +829,9 @@ worker_main(void *arg)
 	return NULL;
 }
 
-T_CASE(threads, "4 threads create and remove files in their own "
-		"directories")
+T_CASE(threads,
+    "4 threads create and remove files in their own "
+    "directories")
 {
 	struct worker w[4];
 	struct statfs sf0, sf;
@@ -832,7 +848,8 @@ T_CASE(threads, "4 threads create and remove files in their own "
 	for (int i = 0; i < 4; i++) {
 		w[i].w_id = i;
 		w[i].w_errors = 0;
-		T_EQ(pthread_create(&w[i].w_thread, NULL, worker_main, &w[i]), 0);
+		T_EQ(pthread_create(&w[i].w_thread, NULL, worker_main, &w[i]),
+		    0);
 	}
 	for (int i = 0; i < 4; i++) {
 		T_EQ(pthread_join(w[i].w_thread, NULL), 0);
@@ -850,8 +867,9 @@ T_CASE(threads, "4 threads create and remove files in their own "
 
 /* --------------------------------------------------------- unmount */
 
-T_CASE(unmount_busy, "unmount frees a populated tmpfs; EBUSY while open, "
-		     "MNT_FORCE regardless")
+T_CASE(unmount_busy,
+    "unmount frees a populated tmpfs; EBUSY while open, "
+    "MNT_FORCE regardless")
 {
 	struct stat st;
 	int fd;
