@@ -136,26 +136,36 @@ mutex_destroy(kmutex_t *m)
 	}
 }
 
-/* Makes the sleeping objects once; a racing maker frees its own. */
+/*
+ * Makes the hypercall mutex and condvar a contended lock sleeps on, once:
+ * a racing maker frees its own.  The condvar is stored last, so a lock
+ * whose condvar is seen has both.
+ */
 static void
-mutex_sleep_init(kmutex_t *m)
+lock_sleep_init(struct rumpuser_mtx **mtxp, struct rumpuser_cv **cvp)
 {
 	struct rumpuser_mtx *hm, *expect = NULL;
 	struct rumpuser_cv *cv;
 
-	if (atomic_load_acquire(&m->mtx_cv) != NULL)
+	if (atomic_load_acquire(cvp) != NULL)
 		return;
 	rumpuser_mutex_init(&hm, RUMPUSER_MTX_KMUTEX);
 	rumpuser_cv_init(&cv);
-	if (__atomic_compare_exchange_n(&m->mtx_hyp, &expect, hm, false,
-	        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		atomic_store_release(&m->mtx_cv, cv);
+	if (__atomic_compare_exchange_n(mtxp, &expect, hm, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		atomic_store_release(cvp, cv);
 		return;
 	}
 	rumpuser_cv_destroy(cv);
 	rumpuser_mutex_destroy(hm);
-	while (atomic_load_acquire(&m->mtx_cv) == NULL)
+	while (atomic_load_acquire(cvp) == NULL)
 		; /* the winner stores its condvar next */
+}
+
+static void
+mutex_sleep_init(kmutex_t *m)
+{
+	lock_sleep_init(&m->mtx_hyp, &m->mtx_cv);
 }
 
 static inline bool
@@ -286,26 +296,10 @@ rw_init(krwlock_t *rw)
 	rw->rw_class = lockdebug_class((uintptr_t)__builtin_return_address(0));
 }
 
-/* Makes the sleeping objects once; a racing maker frees its own. */
 static void
 rw_sleep_init(krwlock_t *rw)
 {
-	struct rumpuser_mtx *m, *expect = NULL;
-	struct rumpuser_cv *cv;
-
-	if (atomic_load_acquire(&rw->rw_cv) != NULL)
-		return;
-	rumpuser_mutex_init(&m, RUMPUSER_MTX_KMUTEX);
-	rumpuser_cv_init(&cv);
-	if (__atomic_compare_exchange_n(&rw->rw_mtx, &expect, m, false,
-	        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		atomic_store_release(&rw->rw_cv, cv);
-		return;
-	}
-	rumpuser_cv_destroy(cv);
-	rumpuser_mutex_destroy(m);
-	while (atomic_load_acquire(&rw->rw_cv) == NULL)
-		; /* the winner stores its condvar next */
+	lock_sleep_init(&rw->rw_mtx, &rw->rw_cv);
 }
 
 void
