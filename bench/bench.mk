@@ -13,12 +13,12 @@ BENCH_KERN_PROGS := $(BENCH_KERN_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_VFS_PROGS := $(BENCH_VFS_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_PROGS := $(BENCH_KERN_PROGS) $(BENCH_VFS_PROGS)
 
-$(BENCH_KERN_PROGS): $(B)/bench/%: bench/%.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
+$(BENCH_KERN_PROGS): $(B)/bench/%: bench/%.c bench/bench.h bench/bench_team.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
 		-Wl,--no-as-needed -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
 
-$(BENCH_VFS_PROGS): $(B)/bench/%: bench/%.c bench/bench.h bench/vfsbench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
+$(BENCH_VFS_PROGS): $(B)/bench/%: bench/%.c bench/bench.h bench/bench_team.h bench/vfsbench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
 		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)

@@ -25,50 +25,35 @@
 #include <rump/rump.h>
 
 #include "bench.h"
+#include "bench_team.h"
 
 #define BATCH       256
 #define MAX_THREADS 2
 #define MAX_REPS    100
 
 struct worker {
-	pthread_t w_thread;
+	struct bench_worker w_bw; /* first: bench_team.h */
 	bool w_bound;
-	uint64_t w_calls;
-	uint64_t w_cpu_ns; /* thread CPU time spent in the timed loop */
 };
-
-static uint64_t
-thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static pthread_barrier_t start_barrier;
-static atomic_bool stop;
 
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t calls = 0, cpu0;
+	uint64_t calls = 0;
 	int error;
 
 	if (w->w_bound && (error = rump_pub_lwproc_rfork(RUMP_RFCFDG)) != 0)
 		bench_fail("rump_pub_lwproc_rfork", error);
 	if (rump_sys_getpid() == -1)
 		bench_fail("rump_sys_getpid", errno);
-	pthread_barrier_wait(&start_barrier);
-	cpu0 = thread_cpu_ns();
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	bench_worker_begin(&w->w_bw);
+	while (bench_running()) {
 		for (int i = 0; i < BATCH; i++)
 			rump_sys_getpid();
 		calls += BATCH;
 	}
-	w->w_cpu_ns = thread_cpu_ns() - cpu0;
-	w->w_calls = calls;
+	bench_worker_end(&w->w_bw, calls);
 	if (w->w_bound)
 		rump_pub_lwproc_releaselwp();
 	return NULL;
@@ -82,35 +67,13 @@ static double
 run(int nthreads, bool bound, long ms, double *cpu)
 {
 	struct worker w[MAX_THREADS];
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	uint64_t t0, t1, calls = 0, cpu_ns = 0;
-	int error;
+	struct bench_worker *ws[MAX_THREADS];
 
-	atomic_store(&stop, false);
-	if ((error = pthread_barrier_init(
-	         &start_barrier, NULL, (unsigned)nthreads + 1)) != 0)
-		bench_fail("pthread_barrier_init", error);
 	for (int i = 0; i < nthreads; i++) {
 		w[i].w_bound = bound;
-		w[i].w_calls = 0;
-		if ((error = pthread_create(
-		         &w[i].w_thread, NULL, worker_main, &w[i])) != 0)
-			bench_fail("pthread_create", error);
+		ws[i] = &w[i].w_bw;
 	}
-	pthread_barrier_wait(&start_barrier);
-	t0 = bench_now_ns();
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-	atomic_store(&stop, true);
-	for (int i = 0; i < nthreads; i++) {
-		pthread_join(w[i].w_thread, NULL);
-		calls += w[i].w_calls;
-		cpu_ns += w[i].w_cpu_ns;
-	}
-	t1 = bench_now_ns();
-	*cpu = (double)cpu_ns / ((double)(t1 - t0) * nthreads);
-	pthread_barrier_destroy(&start_barrier);
-	return (double)calls * 1e9 / (double)(t1 - t0);
+	return bench_team_run(ws, nthreads, worker_main, ms, cpu);
 }
 
 int

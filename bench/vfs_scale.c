@@ -24,6 +24,7 @@
 #include <sys/reboot.h>
 
 #include "vfsbench.h"
+#include "bench_team.h"
 
 #define BATCH       32
 #define MAX_THREADS 2
@@ -40,26 +41,12 @@ cleanup(void)
 }
 
 struct worker {
-	pthread_t w_thread;
+	struct bench_worker w_bw; /* first: bench_team.h */
 	int w_index;
 	bool w_rump;
-	int w_dirfd; /* host: the worker's directory */
-	uint64_t w_ops;
-	uint64_t w_cpu_ns;
+	int w_dirfd;    /* host: the worker's directory */
 	uint64_t w_seq; /* next file number, kept over runs */
 };
-
-static pthread_barrier_t start_barrier;
-static atomic_bool stop;
-
-static uint64_t
-thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 wfail(struct worker *w, const char *what, const char *arg)
@@ -112,7 +99,7 @@ worker_main(void *arg)
 {
 	static char data[WSIZE];
 	struct worker *w = arg;
-	uint64_t ops = 0, cpu0;
+	uint64_t ops = 0;
 	char dir[32], name[16];
 	int error;
 
@@ -125,15 +112,13 @@ worker_main(void *arg)
 		if (rump_sys_chdir(dir) == -1)
 			wfail(w, "chdir", dir);
 	}
-	pthread_barrier_wait(&start_barrier);
-	cpu0 = thread_cpu_ns();
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	bench_worker_begin(&w->w_bw);
+	while (bench_running()) {
 		for (int i = 0; i < BATCH; i++)
 			one_op(w, name, data);
 		ops += BATCH;
 	}
-	w->w_cpu_ns = thread_cpu_ns() - cpu0;
-	w->w_ops = ops;
+	bench_worker_end(&w->w_bw, ops);
 	if (w->w_rump)
 		rump_pub_lwproc_releaselwp();
 	return NULL;
@@ -146,35 +131,13 @@ worker_main(void *arg)
 static double
 run(struct worker *w, int nthreads, bool rump, long ms, double *cpu)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	uint64_t t0, t1, ops = 0, cpu_ns = 0;
-	int error;
+	struct bench_worker *ws[MAX_THREADS];
 
-	atomic_store(&stop, false);
-	if ((error = pthread_barrier_init(
-	         &start_barrier, NULL, (unsigned)nthreads + 1)) != 0)
-		bench_fail("pthread_barrier_init", error);
 	for (int i = 0; i < nthreads; i++) {
 		w[i].w_rump = rump;
-		w[i].w_ops = 0;
-		if ((error = pthread_create(
-		         &w[i].w_thread, NULL, worker_main, &w[i])) != 0)
-			bench_fail("pthread_create", error);
+		ws[i] = &w[i].w_bw;
 	}
-	pthread_barrier_wait(&start_barrier);
-	t0 = bench_now_ns();
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-	atomic_store(&stop, true);
-	for (int i = 0; i < nthreads; i++) {
-		pthread_join(w[i].w_thread, NULL);
-		ops += w[i].w_ops;
-		cpu_ns += w[i].w_cpu_ns;
-	}
-	t1 = bench_now_ns();
-	*cpu = (double)cpu_ns / ((double)(t1 - t0) * nthreads);
-	pthread_barrier_destroy(&start_barrier);
-	return (double)ops * 1e9 / (double)(t1 - t0);
+	return bench_team_run(ws, nthreads, worker_main, ms, cpu);
 }
 
 int

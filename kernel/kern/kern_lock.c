@@ -151,8 +151,8 @@ lock_sleep_init(struct rumpuser_mtx **mtxp, struct rumpuser_cv **cvp)
 		return;
 	rumpuser_mutex_init(&hm, RUMPUSER_MTX_KMUTEX);
 	rumpuser_cv_init(&cv);
-	if (__atomic_compare_exchange_n(mtxp, &expect, hm, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (__atomic_compare_exchange_n(
+	        mtxp, &expect, hm, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		atomic_store_release(cvp, cv);
 		return;
 	}

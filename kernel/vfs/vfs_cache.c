@@ -19,7 +19,7 @@
 bool vcache_tryget(struct vnode *vp);
 
 #define NC_NHASH   8192
-#define NC_NLOCKS 256
+#define NC_NLOCKS  256
 #define NC_MAX     65536
 #define NC_NAMELEN 48
 

@@ -23,7 +23,7 @@
 void vfs_fifo_reclaim(struct vnode *vp);
 
 #define VCACHE_NHASH 16384
-#define VC_NLOCKS 256
+#define VC_NLOCKS    256
 #define VC_OFFLRU    (-1) /* not on a list */
 #define VC_EVICTING  (-2) /* taken off by an evictor, decision pending */
 
