@@ -1,10 +1,8 @@
 /*
  * vfs_tmpfs_main.c — the VFS conformance suite (vfs_cases.c) run against
  * rumpk's root tmpfs, in /t of a kernel booted by each case; built as
- * build/tests/vfs/t_vfs_tmpfs (see vfs.mk: it joins `make check` once
- * VFS_READY=1).  tmpfs is expected to behave as Linux's: every capability
- * of the suite is claimed but O_TMPFILE, which rumpk's tmpfs answers with
- * EOPNOTSUPP for now (add VFS_TMPFILE when it does not).
+ * build/tests/vfs/t_vfs_tmpfs (see vfs.mk).  tmpfs is expected to behave
+ * as Linux's: it claims every capability of the suite.
  */
 #include "vfs.h"
 
