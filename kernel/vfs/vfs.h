@@ -326,6 +326,12 @@ struct cwdinfo {
 	struct vnode *cwdi_rdir; /* NULL: the real root */
 };
 
+/* Record locks (vfs_lockf.c): what closes of a vnode file release. */
+void vfs_lockf_fdclose(struct proc *p, struct file *fp);
+void vn_close_hook(struct file *fp);
+/* /dev and its nodes in the root (vfs_mem.c). */
+void vfs_dev_mknodes(void);
+
 /* Open files of vnodes (vfs_vnops.c). */
 extern const struct fileops vnops;
 int vn_open(struct nameidata *nd, int fflags, mode_t mode);

@@ -10,8 +10,6 @@ void nc_init(void);
 void vfs_sync_all(bool wait);
 int vfs_domount(struct vnode *covered, const char *fstype, const char *source,
     unsigned long flags, const char *opts, struct mount **mpp);
-void vfs_dev_mknodes(void) __attribute__((weak));
-void vfs_dev_init(void) __attribute__((weak));
 
 static struct cwdinfo *
 cwdi_alloc(struct vnode *cdir, struct vnode *rdir)
@@ -64,12 +62,10 @@ vfs_proc_exit(struct proc *p)
 	p->p_cwdi = NULL;
 }
 
-void vfs_lockf_fdclose(struct proc *p, struct file *fp) __attribute__((weak));
-
 static void
 vfs_proc_fdclose(struct proc *p, struct file *fp)
 {
-	if (vfs_lockf_fdclose != NULL && fp->f_ops->fo_type == DTYPE_VNODE)
+	if (fp->f_ops->fo_type == DTYPE_VNODE)
 		vfs_lockf_fdclose(p, fp);
 }
 
@@ -130,9 +126,6 @@ RUMP_COMPONENT(RUMP_COMPONENT_VFS)
 	halt_hook_register(&vfs_halt_hook);
 
 	root_mkdir("tmp", 01777);
-	if (vfs_dev_init != NULL)
-		vfs_dev_init();
-	if (vfs_dev_mknodes != NULL)
-		vfs_dev_mknodes();
+	vfs_dev_mknodes();
 	aprint_verbose("vfs: root file system tmpfs\n");
 }

@@ -257,7 +257,6 @@ lf_release(struct vnode *vp, void *owner, int kind)
 }
 
 /* A process closed a descriptor of fp: its POSIX locks on the file go. */
-void vfs_lockf_fdclose(struct proc *p, struct file *fp);
 void
 vfs_lockf_fdclose(struct proc *p, struct file *fp)
 {
@@ -268,7 +267,6 @@ vfs_lockf_fdclose(struct proc *p, struct file *fp)
 }
 
 /* The last close of an open file: its OFD and flock() locks go. */
-void vn_close_hook(struct file *fp);
 void
 vn_close_hook(struct file *fp)
 {

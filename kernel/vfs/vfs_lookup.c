@@ -12,10 +12,8 @@
  * Absolute paths are first offered to etfs, whose keys are not in any
  * directory.
  */
+#include "etfs.h"
 #include "vfs.h"
-
-int etfs_lookup(const char *path, size_t len, struct vnode **vpp)
-    __attribute__((weak));
 
 /*
  * The process's root and cwd, referenced.  The real root is not
@@ -136,7 +134,7 @@ namei(struct nameidata *nd)
 		return ENOMEM;
 	memcpy(pbuf, nd->nd_path, plen + 1);
 
-	if (pbuf[0] == '/' && etfs_lookup != NULL &&
+	if (pbuf[0] == '/' &&
 	    !(nd->nd_flags & NI_PARENT)) {
 		error = etfs_lookup(pbuf, plen, &vp);
 		if (error == 0) {
@@ -293,9 +291,8 @@ namei(struct nameidata *nd)
 			cross_mounts(&vp);
 
 		if (last) {
+			/* cn points into pbuf, which nd keeps (namei_done). */
 			nd->nd_cn = cn;
-			/* The name must outlive pbuf: point into nd_path? No:
-			 * keep pbuf alive in nd (freed by namei_done). */
 			break;
 		}
 		vrele(dp);

@@ -166,7 +166,6 @@ mem_mknode(struct vnode *dvp, const char *name, const struct vattr *va,
  * that exist already are left as they are.  Failures are reported on the
  * console, not fatal: the kernel works without /dev.
  */
-void vfs_dev_mknodes(void);
 void
 vfs_dev_mknodes(void)
 {

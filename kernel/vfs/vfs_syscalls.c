@@ -466,7 +466,7 @@ domake(int dirfd, const char *upath, enum vtype type, mode_t mode, dev_t dev,
 		goto out;
 	}
 	if (nd.nd_trailing_slash && type != VDIR) {
-		error = type == VLNK ? ENOENT : ENOENT;
+		error = ENOENT;
 		goto out;
 	}
 	if ((error = dir_writable(dvp, nd.nd_cred)) != 0)

@@ -359,11 +359,6 @@ vn_fo_poll(struct file *fp, int events)
 	return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
 }
 
-void vn_close_hook(struct file *fp);
-void __attribute__((weak)) vn_close_hook(struct file *fp __unused)
-{
-}
-
 static int
 vn_fo_close(struct file *fp)
 {
