@@ -75,8 +75,8 @@ bench_team_run(struct bench_worker **ws, int nthreads, void *(*fn)(void *),
 		bench_fail("pthread_barrier_init", error);
 	for (int i = 0; i < nthreads; i++) {
 		ws[i]->bw_ops = 0;
-		if ((error = pthread_create(&ws[i]->bw_thread, NULL, fn, ws[i])) !=
-		    0)
+		if ((error = pthread_create(
+		         &ws[i]->bw_thread, NULL, fn, ws[i])) != 0)
 			bench_fail("pthread_create", error);
 	}
 	pthread_barrier_wait(&bench_start);

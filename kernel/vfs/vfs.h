@@ -283,14 +283,14 @@ int vfs_access(kauth_cred_t cred, const struct vattr *va, int acc);
 int vn_access(struct vnode *vp, int acc, kauth_cred_t cred);
 
 /*
- * Path lookup.  namei() resolves nd_path (kernel memory) from the
+ * Path lookup.  namei() resolves the path in nd_pbuf (a PATH_MAX buffer
+ * of kernel memory, which it rewrites as it follows symlinks) from the
  * directory nd_dirfd (AT_FDCWD: the cwd; absolute paths from the root).
  * Results are referenced vnodes: nd_vp (NULL when the last component does
  * not exist and NI_CREATE allows that), nd_dvp (with NI_PARENT: the
  * directory of the last component), and nd_cn the last component.
  */
 struct nameidata {
-	const char *nd_path;
 	int nd_dirfd;
 	int nd_flags;
 	kauth_cred_t nd_cred;
@@ -298,7 +298,7 @@ struct nameidata {
 	struct vnode *nd_dvp;
 	struct componentname nd_cn; /* points into nd_pbuf */
 	bool nd_trailing_slash;     /* the path ended in '/' */
-	char *nd_pbuf;              /* namei's copy of the path */
+	char *nd_pbuf;              /* the path, the caller's buffer */
 };
 #define NI_FOLLOW       0x01 /* follow a symlink in the last component */
 #define NI_PARENT       0x02 /* return the parent in nd_dvp */

@@ -121,21 +121,17 @@ int
 namei(struct nameidata *nd)
 {
 	struct vnode *root, *dp, *vp = NULL;
-	char *pbuf, *lbuf = NULL;
+	char *pbuf = nd->nd_pbuf, *lbuf = NULL;
 	const char *cp;
 	int error = 0, nlinks = 0;
-	size_t plen = strlen(nd->nd_path);
+	size_t plen = strnlen(pbuf, PATH_MAX);
 
 	nd->nd_vp = nd->nd_dvp = NULL;
 	nd->nd_trailing_slash = false;
 	if (plen >= PATH_MAX)
 		return ENAMETOOLONG;
-	if ((pbuf = kmem_alloc(PATH_MAX, KM_SLEEP)) == NULL)
-		return ENOMEM;
-	memcpy(pbuf, nd->nd_path, plen + 1);
 
-	if (pbuf[0] == '/' &&
-	    !(nd->nd_flags & NI_PARENT)) {
+	if (pbuf[0] == '/' && !(nd->nd_flags & NI_PARENT)) {
 		error = etfs_lookup(pbuf, plen, &vp);
 		if (error == 0) {
 			nd->nd_vp = vp;
@@ -291,7 +287,7 @@ namei(struct nameidata *nd)
 			cross_mounts(&vp);
 
 		if (last) {
-			/* cn points into pbuf, which nd keeps (namei_done). */
+			/* cn points into pbuf, the caller's buffer. */
 			nd->nd_cn = cn;
 			break;
 		}
@@ -341,13 +337,6 @@ namei(struct nameidata *nd)
 out:
 	if (lbuf)
 		kmem_free(lbuf, PATH_MAX);
-	if (error == 0 && (nd->nd_flags & NI_PARENT)) {
-		/* nd_cn points into pbuf: keep it until namei_done. */
-		nd->nd_pbuf = pbuf;
-	} else {
-		kmem_free(pbuf, PATH_MAX);
-		nd->nd_pbuf = NULL;
-	}
 	return error;
 }
 
@@ -358,10 +347,7 @@ namei_done(struct nameidata *nd)
 		vrele(nd->nd_vp);
 	if (nd->nd_dvp)
 		vrele(nd->nd_dvp);
-	if (nd->nd_pbuf)
-		kmem_free(nd->nd_pbuf, PATH_MAX);
 	nd->nd_vp = nd->nd_dvp = NULL;
-	nd->nd_pbuf = NULL;
 }
 
 int
@@ -379,7 +365,7 @@ namei_user(const char *upath, int dirfd, int flags, struct nameidata *nd,
 		return error;
 	}
 	memset(nd, 0, sizeof(*nd));
-	nd->nd_path = buf;
+	nd->nd_pbuf = buf;
 	nd->nd_dirfd = dirfd;
 	nd->nd_flags = flags;
 	nd->nd_cred = kauth_cred_get();
