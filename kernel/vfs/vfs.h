@@ -251,7 +251,7 @@ struct mount {
 	struct vnode *mnt_root;         /* [m] held while mounted */
 	unsigned long mnt_flags;        /* [m] MS_* */
 	int mnt_iflag;                  /* [m] MNTI_* */
-	unsigned mnt_refcnt;            /* [a] */
+	unsigned mnt_refcnt;            /* [a] 1, +1 while sync holds it */
 	uint64_t mnt_id;                /* [I] fsid */
 	krwlock_t mnt_renamelock;
 	char mnt_fstype[16];    /* [I] */

@@ -114,7 +114,9 @@ vfs_dounmount(struct mount *mp, int flags)
 	int error;
 
 	mutex_enter(&mount_lock);
-	if (mp->mnt_iflag & MNTI_UNMOUNTING) {
+	/* Busy also while sync holds it (mnt_refcnt: see vfs_sync_all). */
+	if ((mp->mnt_iflag & MNTI_UNMOUNTING) ||
+	    atomic_load_relaxed(&mp->mnt_refcnt) != 1) {
 		mutex_exit(&mount_lock);
 		return EBUSY;
 	}
@@ -359,29 +361,26 @@ void vfs_sync_all(bool wait);
 void
 vfs_sync_all(bool wait)
 {
-	struct mount *mp;
-	int n = 0, i;
+	struct mount *mp, *next;
 
+	/*
+	 * Each mount is held (mnt_refcnt) while it syncs without mount_lock:
+	 * unmount refuses a held mount, so it stays on the list and its
+	 * successor can be read afterwards.
+	 */
 	mutex_enter(&mount_lock);
-	for (mp = mount_list; mp; mp = mp->mnt_next)
-		n++;
-	mutex_exit(&mount_lock);
-	/* Mounts are freed only by unmount, which syncs itself: by index. */
-	for (i = 0; i < n; i++) {
-		int j = 0;
+	for (mp = mount_list; mp != NULL; mp = next) {
+		bool sync = !(mp->mnt_iflag & MNTI_UNMOUNTING);
 
-		mutex_enter(&mount_lock);
-		for (mp = mount_list; mp && j < i; mp = mp->mnt_next)
-			j++;
-		if (mp != NULL)
-			atomic_inc(&mp->mnt_refcnt);
+		atomic_inc(&mp->mnt_refcnt);
 		mutex_exit(&mount_lock);
-		if (mp == NULL)
-			break;
-		if (!vfs_isrdonly(mp) && !(mp->mnt_iflag & MNTI_UNMOUNTING))
+		if (sync && !vfs_isrdonly(mp))
 			(void)mp->mnt_op->vfs_sync(mp, wait);
+		mutex_enter(&mount_lock);
+		next = mp->mnt_next;
 		atomic_dec(&mp->mnt_refcnt);
 	}
+	mutex_exit(&mount_lock);
 	/* What the file systems left in the buffer cache (block devices). */
 	(void)bflush(NODEV, wait);
 }
