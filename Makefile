@@ -133,17 +133,30 @@ $(eval $(call shlib,rumpuser,$(PLAT_OBJS),-lpthread,,))
 $(eval $(call shlib,rump,$(KERN_OBJS),-lrumpuser,$(L)/librumpuser.so,$(KLDFLAGS)))
 $(eval $(call shlib,rumpvfs,$(VFS_OBJS),-lrump -lrumpuser,$(L)/librump.so,$(KLDFLAGS)))
 
+# Components with build fragments of their own (networking, devices,
+# sysproxy, the client library): each fragment defines its libraries with
+# shlib, adds its pkg-config names to PCS and, for a kernel component,
+# puts its -l flag in front of KERNEL_LIBS (most dependent first), so
+# programs that want "the whole kernel" get it.
+KERNEL_LIBS := -lrumpvfs -lrump
+PCS := rump rumpvfs
+include $(sort $(wildcard kernel/*/*.mk kernel/*/*/*.mk lib/*/*.mk))
+
 libs: $(LIBS) $(B)/include/rump/rump_syscalls.h
 
 # ----------------------------------------------------------------- programs
+# A program links the whole local kernel unless cmd/<name>/prog.mk sets
+# LDLIBS_<name> (a remote client links librumpclient instead).
 CMD_SRCS := $(wildcard cmd/*/*.c)
 PROGRAMS := $(patsubst cmd/%/,$(B)/bin/%,$(sort $(dir $(CMD_SRCS))))
+include $(wildcard cmd/*/prog.mk)
+LDLIBS_KERNEL := -Wl,--no-as-needed $(KERNEL_LIBS) -lrumpuser -Wl,--as-needed
 .SECONDEXPANSION:
-$(B)/bin/%: $$(wildcard cmd/$$*/*.c) $(LIBS)
+$(B)/bin/%: $$(wildcard cmd/$$*/*.c cmd/$$*/*.h) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $(wildcard cmd/$*/*.c) -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
-		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed $(LDSAN)
-programs: $(PROGRAMS)
+		$(or $(LDLIBS_$*),$(LDLIBS_KERNEL)) $(LDSAN)
+programs: $(PROGRAMS) $(EXTRA_PROGRAMS)
 
 # -------------------------------------------------------------------- tests
 include tests/tests.mk
@@ -162,11 +175,9 @@ check-tsan:
 	$(MAKE) B=build-tsan SAN=tsan CC=clang OPT="-O1 -g" check
 
 # ------------------------------------------------------------------ install
-PCS := rump rumpvfs
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/rump $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/rump/rump.h $(B)/include/rump/rump_syscalls.h $(DESTDIR)$(PREFIX)/include/rump/
-	install -m 644 include/rump/rumpuser.h $(DESTDIR)$(PREFIX)/include/rump/
+	install -m 644 include/rump/*.h $(B)/include/rump/rump_syscalls.h $(DESTDIR)$(PREFIX)/include/rump/
 	for f in $(L)/*.so.$(VERSION); do install -m 755 $$f $(DESTDIR)$(PREFIX)/lib/; \
 		b=$$(basename $$f .$(VERSION)); ln -sf $$b.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$b.$(SOVER); \
 		ln -sf $$b.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$b; done

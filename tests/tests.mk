@@ -35,4 +35,4 @@ $(T)/%: tests/%.sh
 
 tests: $(TEST_PROGS)
 
-include tests/vfs/vfs.mk
+include $(sort $(wildcard tests/*/*.mk tests/*/*/*.mk))
