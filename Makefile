@@ -29,6 +29,8 @@ ifeq ($(SAN),asan)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else ifeq ($(SAN),tsan)
 SANFLAGS := -fsanitize=thread
+else ifeq ($(SAN),fuzz)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 else
 SANFLAGS :=
 endif
@@ -140,6 +142,9 @@ $(eval $(call shlib,rumpvfs,$(VFS_OBJS),-lrump -lrumpuser,$(L)/librump.so,$(KLDF
 # programs that want "the whole kernel" get it.
 KERNEL_LIBS := -lrumpvfs -lrump
 PCS := rump rumpvfs
+# libFuzzer targets (make fuzz, built with clang into build-fuzz/): each
+# fragment adds its programs to FUZZ_PROGS.
+FUZZ_PROGS :=
 include $(sort $(wildcard kernel/*/*.mk kernel/*/*/*.mk lib/*/*.mk))
 
 libs: $(LIBS) $(B)/include/rump/rump_syscalls.h
@@ -171,6 +176,12 @@ check-asan:
 check-lockdebug: all
 	@RUMP_LOCKDEBUG=1 ASAN_OPTIONS=detect_leaks=0 sh scripts/runtests.sh $(B) $(TEST_PROGS)
 
+# The libFuzzer targets: build-fuzz/fuzz/<name>; run one with
+# ./build-fuzz/fuzz/<name> -max_total_time=60 (fuzz/README.md).
+fuzz:
+	$(MAKE) B=build-fuzz SAN=fuzz CC=clang fuzz-progs
+fuzz-progs: $(FUZZ_PROGS)
+
 check-tsan:
 	$(MAKE) B=build-tsan SAN=tsan CC=clang OPT="-O1 -g" check
 
@@ -192,5 +203,5 @@ format:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all libs programs tests check check-asan check-tsan check-lockdebug bench install format clean
+.PHONY: all libs programs tests check check-asan check-tsan fuzz fuzz-progs check-lockdebug bench install format clean
 .SECONDARY:
