@@ -26,6 +26,7 @@ typedef long time_t;
 typedef long suseconds_t;
 typedef int clockid_t;
 typedef unsigned long rlim_t;
+typedef uint32_t socklen_t;
 
 #define NULL_PTR ((void *)0)
 
