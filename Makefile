@@ -84,7 +84,7 @@ GENHDRS := $(B)/include/rump/rump_syscalls.h $(B)/gen/syscallargs.h
 # ------------------------------------------------------------------- kernel
 # Kernel objects: compile freestanding, then rename non-API globals.
 RENAME = $(NM) $@.raw.o | $(AWK) 'NF >= 2 && $$(NF-1) ~ /^[A-Zw]$$/ && \
-	$$NF !~ /^(rump_|rumpuser_|rumpns_|__|_GLOBAL_OFFSET_TABLE_)/ \
+	$$NF !~ /^(rump_|rumpuser_|rumpcomp_|rumpns_|__|_GLOBAL_OFFSET_TABLE_)/ \
 	{ print $$NF, "rumpns_" $$NF }' | sort -u > $@.syms && \
 	$(OBJCOPY) --redefine-syms=$@.syms $@.raw.o $@ && rm -f $@.raw.o $@.syms
 
@@ -127,8 +127,8 @@ $(L)/lib$(1).so: $(L)/lib$(1).so.$(VERSION)
 	ln -sf lib$(1).so.$(VERSION) $$@
 endef
 
-# The VFS faction: VFS core, tmpfs (the root), etfs, devices.
-VFS_SRCS := $(wildcard kernel/vfs/*.c) $(wildcard kernel/fs/tmpfs/*.c)
+# The VFS faction: VFS core, tmpfs (the root), procfs, etfs, devices.
+VFS_SRCS := $(wildcard kernel/vfs/*.c) $(wildcard kernel/fs/tmpfs/*.c) $(wildcard kernel/fs/procfs/*.c)
 VFS_OBJS := $(VFS_SRCS:%.c=$(O)/%.o) $(O)/kgen/sysent_vfs.o
 
 $(eval $(call shlib,rumpuser,$(PLAT_OBJS),-lpthread,,))

@@ -269,6 +269,8 @@ vfs_isrdonly(struct mount *mp)
 {
 	return (atomic_load_relaxed(&mp->mnt_flags) & MS_RDONLY) != 0;
 }
+/* Calls fn for each mount, held, newest first (vfs_mount.c). */
+void vfs_mount_foreach(void (*fn)(struct mount *mp, void *arg), void *arg);
 /* Parses "key=value,flag,..." options: the value of key, or NULL. */
 bool vfs_getopt(const char *opts, const char *key, char *val, size_t vallen);
 

@@ -385,6 +385,31 @@ vfs_sync_all(bool wait)
 	(void)bflush(NODEV, wait);
 }
 
+/*
+ * Calls fn for each mount in the namespace (not detached, not being
+ * unmounted), newest first.  Each is held as vfs_sync_all holds it, and
+ * fn runs without mount_lock, so it may look up names and sleep.
+ */
+void
+vfs_mount_foreach(void (*fn)(struct mount *mp, void *arg), void *arg)
+{
+	struct mount *mp, *next;
+
+	mutex_enter(&mount_lock);
+	for (mp = mount_list; mp != NULL; mp = next) {
+		bool live = !(mp->mnt_iflag & (MNTI_UNMOUNTING | MNTI_DETACHED));
+
+		atomic_inc(&mp->mnt_refcnt);
+		mutex_exit(&mount_lock);
+		if (live)
+			fn(mp, arg);
+		mutex_enter(&mount_lock);
+		next = mp->mnt_next;
+		atomic_dec(&mp->mnt_refcnt);
+	}
+	mutex_exit(&mount_lock);
+}
+
 int
 sys_sync(
     struct lwp *l __unused, const void *v __unused, register_t *retval __unused)
