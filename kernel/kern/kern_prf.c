@@ -12,15 +12,16 @@
 bool boot_verbose;
 
 struct prf_out {
-	char *po_buf; /* NULL: console */
+	char *po_buf; /* NULL: console, unless po_count */
 	size_t po_len;
-	size_t po_n; /* characters produced */
+	size_t po_n;   /* characters produced */
+	bool po_count; /* only count (snprintf(NULL, 0, ...)) */
 };
 
 static void
 prf_putc(struct prf_out *po, char c)
 {
-	if (po->po_buf == NULL)
+	if (po->po_buf == NULL && !po->po_count)
 		rumpuser_putchar(c);
 	else if (po->po_n + 1 < po->po_len)
 		po->po_buf[po->po_n] = c;
@@ -232,7 +233,7 @@ kvprintf(struct prf_out *po, const char *fmt, va_list ap)
 int
 vprintf(const char *fmt, va_list ap)
 {
-	struct prf_out po = {NULL, 0, 0};
+	struct prf_out po = {NULL, 0, 0, false};
 
 	return kvprintf(&po, fmt, ap);
 }
@@ -252,10 +253,10 @@ printf(const char *fmt, ...)
 int
 vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 {
-	struct prf_out po = {buf, len, 0};
+	struct prf_out po = {buf, buf == NULL ? 0 : len, 0, true};
 	int n = kvprintf(&po, fmt, ap);
 
-	if (len > 0)
+	if (buf != NULL && len > 0)
 		buf[MIN(po.po_n, len - 1)] = '\0';
 	return n;
 }

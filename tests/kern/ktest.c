@@ -269,3 +269,10 @@ rump_ktest_lock_self(void)
 	mutex_enter(&a); /* the checker panics here */
 	sched_exit(l);
 }
+
+/* snprintf into buf (size len; buf may be NULL to count only). */
+int
+rump_ktest_snprintf(char *buf, size_t len, int value)
+{
+	return snprintf(buf, len, "v=%d", value);
+}

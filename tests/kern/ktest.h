@@ -13,6 +13,7 @@ int rump_ktest_cv_timedwait(uint64_t ns, uint64_t *elapsed_ns);
 int rump_ktest_kthreads(int nthreads, int *count);
 int rump_ktest_softint_workqueue(int *soft_count, int *work_count);
 int rump_ktest_memlimit(size_t *allocated, size_t *limit);
+int rump_ktest_snprintf(char *buf, size_t len, int value);
 void rump_ktest_lock_reversal(void);
 void rump_ktest_lock_self(void);
 

@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,4 +141,14 @@ T_CASE(lockdebug_reversal, "RUMP_LOCKDEBUG=1 panics on a lock order reversal")
 T_CASE(lockdebug_self, "RUMP_LOCKDEBUG=1 panics on locking a held mutex")
 {
 	expect_panic(rump_ktest_lock_self);
+}
+
+T_CASE(snprintf_count, "snprintf(NULL, 0, ...) counts without printing")
+{
+	char small[4];
+
+	T_EQ(rump_init(), 0);
+	T_EQ(rump_ktest_snprintf(NULL, 0, 12345), 7);
+	T_EQ(rump_ktest_snprintf(small, sizeof(small), 12345), 7);
+	T_EQ(strcmp(small, "v=1"), 0);
 }
