@@ -8,7 +8,9 @@
 # does not fail the run; a crashing program does.
 
 BENCH_VFS_SRCS := $(wildcard bench/vfs_*.c)
-BENCH_KERN_SRCS := $(filter-out $(BENCH_VFS_SRCS),$(wildcard bench/*.c))
+BENCH_SP_SRCS := $(wildcard bench/sp_*.c)
+BENCH_NET_SRCS := $(wildcard bench/net_*.c)
+BENCH_KERN_SRCS := $(filter-out $(BENCH_VFS_SRCS) $(BENCH_SP_SRCS) $(BENCH_NET_SRCS),$(wildcard bench/*.c))
 BENCH_KERN_PROGS := $(BENCH_KERN_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_VFS_PROGS := $(BENCH_VFS_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_PROGS := $(BENCH_KERN_PROGS) $(BENCH_VFS_PROGS)
@@ -23,9 +25,35 @@ $(BENCH_VFS_PROGS): $(B)/bench/%: bench/%.c bench/bench.h bench/bench_team.h ben
 	$(CC) $(UCFLAGS) -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
 		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
 
+# Remote clients (sysproxy): sp_bench is a client of librumpclient,
+# sp_local the same loops on a kernel in the process; run.sh starts a
+# rump_server for them and writes bench/results/sysproxy.json.
+BENCH_SP_PROGS := $(B)/bench/sp_bench $(B)/bench/sp_local
+$(B)/bench/sp_bench: bench/sp_bench.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' -lrumpclient -lpthread $(LDSAN)
+$(B)/bench/sp_local: bench/sp_bench.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -DSP_LOCAL -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
+		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
+BENCH_PROGS += $(BENCH_SP_PROGS)
+
 bench-progs: $(BENCH_PROGS)
 
 bench: all bench-progs
 	@sh bench/run.sh $(B)
 
 .PHONY: bench-progs
+
+# Networking (bench/net_*.c): kernels in child processes with the network
+# tests' helpers (tests/net/netproc.c, sha256.c), linking the networking
+# components; run.sh runs them and writes bench/results/net.json.
+BENCH_NET_PROGS := $(BENCH_NET_SRCS:bench/%.c=$(B)/bench/%)
+$(BENCH_NET_PROGS): $(B)/bench/%: bench/%.c tests/net/netproc.c tests/net/netproc.h tests/net/npstream.c tests/net/sha256.c $(LIBS) $(B)/include/rump/rump_syscalls.h
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -Itests -o $@ $< tests/net/netproc.c tests/net/npstream.c tests/net/sha256.c \
+		-L$(L) -Wl,-rpath,'$$ORIGIN/../lib' -Wl,--no-as-needed \
+		-lrumpnet_shmif -lrumpnet_virtif -lrumpnet_netinet -lrumpnet \
+		-lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
+BENCH_PROGS += $(BENCH_NET_PROGS)
+bench-progs: $(BENCH_NET_PROGS)

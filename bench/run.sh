@@ -27,6 +27,11 @@
 #   BENCH_ETFS_DIR (/var/tmp)     where the etfs image is made
 #   BENCH_HOST_TMPFS (/dev/shm)   the host tmpfs the VFS figures compare with
 #   BENCH_VFS_OUT (bench/results/vfs.json)
+#   BENCH_SP_REPS (7), BENCH_SP_N (20000)   remote-client benchmarks
+#   BENCH_SP_OUT (bench/results/sysproxy.json)
+#   BENCH_NET_REPS (5), BENCH_NET_MB (256), BENCH_NET_RR (5000),
+#   BENCH_NET_CONNS (10000)        networking; BENCH_NET_OUT
+#                                  (bench/results/net.json)
 
 set -u
 B=${1:-build}
@@ -148,10 +153,129 @@ vfs()
 	[ -z "$vfs_failed" ] || die "failed:$vfs_failed"
 }
 
+# Remote clients: a rump_server on a unix socket, the clients against it,
+# the bare socket round trip as the yardstick.
+SP_REPS=${BENCH_SP_REPS:-7}
+SP_N=${BENCH_SP_N:-20000}
+SP_OUT=${BENCH_SP_OUT:-bench/results/sysproxy.json}
+median()
+{
+	tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "null"; exit }
+		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+sp_metric()
+{
+	sed -n "s/^$1 //p" "$2" | median
+}
+sysproxy()
+{
+	[ -x "$B/bin/rump_server" ] || die "no $B/bin/rump_server"
+	mkdir -p "$tmp/sp" || die "mkdir failed"
+	"$B/bin/rump_server" -s "unix://$tmp/sp/sock" &
+	sp_pid=$!
+	i=0
+	while [ ! -S "$tmp/sp/sock" ] && [ $i -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	export RUMP_SERVER="unix://$tmp/sp/sock"
+	out=$tmp/sp/out
+	: >"$out"
+	echo "bench: sysproxy round trips x $SP_REPS ($SP_N calls)"
+	# Alternated, one sample each, so that drift of the machine hits both.
+	pps='' gps=''
+	i=0
+	while [ $i -lt "$SP_REPS" ]; do
+		pps="$pps $("$BIN/sp_bench" pingpong 1 "$SP_N" | sed 's/^pingpong_ns //')" ||
+		    die "sp_bench pingpong failed"
+		gps="$gps $("$BIN/sp_bench" getpid 1 "$SP_N" | sed 's/^getpid_ns //')" ||
+		    die "sp_bench getpid failed"
+		i=$((i + 1))
+	done
+	echo "pingpong_ns$pps" >>"$out"
+	echo "getpid_ns$gps" >>"$out"
+	run "$out" "$BIN/sp_bench" ofrc "$SP_REPS" $((SP_N / 4))
+	sed 's/^ofrc_ns/ofrc_local_ns/' <<EOF2 >>"$out"
+$("$BIN/sp_local" ofrc "$SP_REPS" $((SP_N / 4)))
+EOF2
+	echo "bench: sysproxy 64 clients x $SP_REPS"
+	run "$out" "$BIN/sp_bench" multi "$SP_REPS" 500 64
+	kill "$sp_pid"
+	wait "$sp_pid"
+	pp=$(sp_metric pingpong_ns "$out")
+	gp=$(sp_metric getpid_ns "$out")
+	of=$(sp_metric ofrc_ns "$out")
+	ol=$(sp_metric ofrc_local_ns "$out")
+	rt=$(sp_metric ofrc_roundtrips_per_call "$out")
+	rp=$(sp_metric ofrc_replies_per_call "$out")
+	mc=$(sp_metric multi_calls_per_s "$out")
+	ratio=$(awk -v a="$gp" -v b="$pp" 'BEGIN { printf "%.3f", a / b }')
+	oratio=$(awk -v a="$of" -v b="$ol" 'BEGIN { printf "%.1f", a / b }')
+	printf '%-44s %12s\n' "bare unix ping-pong (32/48 B), ns" "$pp" \
+	    "remote getpid, ns" "$gp" "  ratio (target <= 1.05)" "$ratio" \
+	    "remote open+fstat+read 4K+close, ns" "$of" \
+	    "local open+fstat+read 4K+close, ns" "$ol" \
+	    "  remote / local" "$oratio" \
+	    "round trips per call (target 1)" "$rt" \
+	    "64 clients getpid, calls/s" "$mc"
+	mkdir -p "$(dirname "$SP_OUT")" || die "cannot make $(dirname "$SP_OUT")"
+	cat >"$SP_OUT" <<EOF2
+{
+  "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "host": "$(uname -srm)",
+  "nproc": $(nproc),
+  "reps": $SP_REPS,
+  "calls": $SP_N,
+  "pingpong_ns": $pp,
+  "pingpong_samples": [$(echo $pps | tr ' ' ',')],
+  "getpid_samples": [$(echo $gps | tr ' ' ',')],
+  "remote_getpid_ns": $gp,
+  "getpid_vs_pingpong": $ratio,
+  "getpid_target": 1.05,
+  "remote_ofrc_ns": $of,
+  "local_ofrc_ns": $ol,
+  "ofrc_remote_vs_local": $oratio,
+  "roundtrips_per_call": $rt,
+  "replies_per_call": $rp,
+  "clients64_getpid_calls_per_s": $mc
+}
+EOF2
+	echo "bench: results in $SP_OUT"
+}
+
+# Networking: net.json.  Kernels in child processes on a shmif bus, Linux
+# over its loopback in the same run; TAP and veth in namespaces (root).
+NET_REPS=${BENCH_NET_REPS:-5}
+NET_MB=${BENCH_NET_MB:-256}
+NET_RR=${BENCH_NET_RR:-5000}
+NET_CONNS=${BENCH_NET_CONNS:-10000}
+NET_OUT=${BENCH_NET_OUT:-bench/results/net.json}
+net()
+{
+	[ -x "$BIN/net_perf" ] || die "$BIN/net_perf missing: run make bench"
+	echo "bench: TCP bulk x $NET_REPS ($NET_MB MiB, shmif and loopback)"
+	run "$tmp/net" "$BIN/net_perf" tcp "$NET_REPS" "$NET_MB"
+	echo "bench: request/response x $NET_REPS ($NET_RR round trips)"
+	run "$tmp/net" "$BIN/net_perf" rr "$NET_REPS" "$NET_RR"
+	echo "bench: connections x $NET_REPS ($NET_CONNS opened and closed)"
+	run "$tmp/net" "$BIN/net_perf" conn "$NET_REPS" "$NET_CONNS"
+	echo "bench: TAP and veth x $NET_REPS (root only)"
+	run "$tmp/net" "$BIN/net_perf" tap "$NET_REPS" "$NET_MB" "$NET_RR"
+	mkdir -p "$(dirname "$NET_OUT")" || die "cannot make $(dirname "$NET_OUT")"
+	rm -f "$tmp/json"
+	report -f bench/report_lib.awk -f bench/report_net.awk "$tmp/net" ||
+		die "net report failed"
+	mv "$tmp/json" "$NET_OUT" || die "cannot write $NET_OUT"
+	echo "bench: results in $NET_OUT"
+}
+
 case $ONLY in
 kern) kern ;;
 vfs) vfs ;;
-'') kern && vfs ;;
-*) die "BENCH_ONLY is \"kern\", \"vfs\" or empty" ;;
+sysproxy) sysproxy ;;
+net) net ;;
+'') kern && vfs && sysproxy && net ;;
+*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\" or empty" ;;
 esac
 exit 0

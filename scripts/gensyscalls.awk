@@ -8,6 +8,10 @@
 #                            the registration of component NAME's handlers
 #   awk ... -v out=stubs     the local rump_sys_* stubs (enter the kernel
 #                            linked into this process)
+#   awk ... -v out=clientstubs
+#                            the remote rump_sys_* stubs of librumpclient:
+#                            the annotated pointer arguments become regions
+#                            whose data travels in the request or the reply
 #
 # Every generated file says in its first line that it is generated, from
 # what and by what.  Plain POSIX awk: building needs no Python.
@@ -238,8 +242,95 @@ function emit_stubs(    k, j, key, last, call) {
 	}
 }
 
+# The region flags of annotation ann ("str", "in:LEN", ...), and its length.
+function ann_flags(ann) {
+	if (ann == "str")
+		return "RC_STR"
+	if (ann ~ /^inout:/)
+		return "RC_INOUT"
+	if (ann ~ /^in:/)
+		return "RC_IN"
+	if (ann ~ /^out:/)
+		return "RC_OUT"
+	printf("gensyscalls: unknown annotation [%s]\n", ann) > "/dev/stderr"
+	exit 1
+}
+
+function ann_len(ann) {
+	if (ann == "str")
+		return "0"
+	sub(/^[a-z]+:/, "", ann)
+	return "(size_t)(" ann ")"
+}
+
+function emit_clientstubs(    k, j, key, last, nrg, call) {
+	print "/* Generated from " src " by " gen "; do not edit. */"
+	print "/*"
+	print " * The remote rump_sys_* stubs of librumpclient: each packs its arguments"
+	print " * into 64-bit slots, names the memory its pointer arguments refer to as"
+	print " * syscalls.master annotates it (carried in the request, returned in the"
+	print " * reply), and waits for the server's answer; on failure it sets errno and"
+	print " * returns -1."
+	print " */"
+	print "#include <errno.h>"
+	print "#include <stdarg.h>"
+	print "#include <stdint.h>"
+	print ""
+	print "#include \"rump/rump_syscalls.h\""
+	print "#include \"rumpclient_int.h\""
+	print ""
+	for (k = 1; k <= n; k++) {
+		if (FLAGS[k] == "NOSTUB")
+			continue
+		printf("%s\nrump_sys_%s(%s)\n{\n", RET[k], NAME[k], proto_args(k))
+		printf("\tint64_t rv[2];\n")
+		last = ""
+		for (j = 1; j <= NARG[k]; j++) {
+			key = k "," j
+			if (A_var[key]) {
+				printf("\t%s %s;\n\tva_list ap;\n\n", A_type[key], A_name[key])
+				printf("\tva_start(ap, %s);\n\t%s = va_arg(ap, %s);\n\tva_end(ap);\n", last, A_name[key], A_type[key])
+			}
+			last = A_name[key]
+		}
+		if (NARG[k] > 0) {
+			printf("\tint64_t args[%d] = {", NARG[k])
+			for (j = 1; j <= NARG[k]; j++) {
+				key = k "," j
+				if (A_type[key] ~ /\*$/)
+					printf("%s(int64_t)(intptr_t)%s", j > 1 ? ", " : "", A_name[key])
+				else
+					printf("%s(int64_t)%s", j > 1 ? ", " : "", A_name[key])
+			}
+			printf("};\n")
+			call = "args"
+		} else {
+			call = "NULL"
+		}
+		nrg = 0
+		for (j = 1; j <= NARG[k]; j++)
+			if (A_ann[k "," j] != "")
+				nrg++
+		if (nrg > 0) {
+			printf("\tconst struct rc_region rg[%d] = {\n", nrg)
+			for (j = 1; j <= NARG[k]; j++) {
+				key = k "," j
+				if (A_ann[key] == "")
+					continue
+				printf("\t    {%s, %s, %s},\n", A_name[key], ann_len(A_ann[key]), ann_flags(A_ann[key]))
+			}
+			printf("\t};\n")
+		}
+		printf("\tint error = rumpclient__call(%d, %s, %d, %s, %d, rv);\n\n", NUM[k], call, NARG[k], nrg > 0 ? "rg" : "NULL", nrg)
+		printf("\tif (error != 0) {\n\t\terrno = error;\n\t\treturn (%s)-1;\n\t}\n", RET[k])
+		printf("\treturn (%s)rv[0];\n}\n\n", RET[k])
+	}
+}
+
 END {
-	if (out == "header")
+	if (out == "clientstubs")
+		emit_clientstubs()
+	else if (out == "header")
 		emit_header()
 	else if (out == "kernh")
 		emit_kernh()
@@ -248,7 +339,7 @@ END {
 	else if (out == "stubs")
 		emit_stubs()
 	else {
-		print "gensyscalls: set -v out=header|kernh|sysent|stubs" > "/dev/stderr"
+		print "gensyscalls: set -v out=header|kernh|sysent|stubs|clientstubs" > "/dev/stderr"
 		exit 1
 	}
 }

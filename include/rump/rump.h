@@ -75,6 +75,14 @@ int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
     enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
 int rump_pub_etfs_remove(const char *key);
 
+/*
+ * Serves remote clients at url (librumpsysproxy; docs/sysproxy.md):
+ * "unix://relative/path", "unix:///absolute/path" (a socket of mode 0600,
+ * removed at halt) or "tcp://ADDR:PORT" (ADDR 0 or * for every address).  Each
+ * client becomes a process of the kernel.
+ */
+int rump_init_server(const char *url);
+
 /* Takes and releases a virtual CPU around direct calls into the kernel. */
 void rump_schedule(void);
 void rump_unschedule(void);

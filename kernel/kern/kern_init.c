@@ -175,6 +175,20 @@ kern_halt(void)
 	aprint_verbose("rumpk: halted\n");
 }
 
+/*
+ * Stops serving remote clients (rumpuser_sp_fini): a remote caller of
+ * reboot gets its reply first.  Without a server this does nothing.
+ */
+static void
+sp_fini(struct lwp *l)
+{
+	struct proc *p = l->l_proc;
+
+	rumpuser_sp_fini(vmspace_remote != NULL && p->p_vmops == vmspace_remote
+	        ? p->p_vmarg
+	        : NULL);
+}
+
 int
 sys_reboot(struct lwp *l, const void *v, register_t *retval __unused)
 {
@@ -199,12 +213,14 @@ sys_reboot(struct lwp *l, const void *v, register_t *retval __unused)
 		return 0;
 	case RB_HALT_SYSTEM:
 		kern_halt();
+		sp_fini(l);
 		return 0;
 	case RB_POWER_OFF:
 	case RB_AUTOBOOT:
 		/* A rump kernel powers off or restarts with its host process.
 		 */
 		kern_halt();
+		sp_fini(l);
 		sched_exit(l);
 		rumpuser_exit(0);
 	default:

@@ -15,6 +15,7 @@
 struct proc proc0;
 struct proc *proc1;
 kmutex_t proc_lock;
+const struct vmspace_ops *vmspace_remote;
 
 #define PIDHASH_SIZE 256
 #define PID_MAX      4194304
@@ -402,6 +403,72 @@ hyp_lwproc_curlwp(void)
 	return rump_pub_lwproc_curlwp();
 }
 
+/*
+ * A process for a remote client (sysproxy): like rump_pub_lwproc_rfork,
+ * child of the thread's current process (pid 1 when it has none), named
+ * comm, and with the remote address-space ops and priv as their cookie.
+ */
+static int
+hyp_lwproc_rfork(void *priv, int flags, const char *comm)
+{
+	struct lwp *l, *nl = NULL;
+	struct proc *p;
+	int error;
+
+	if (flags & ~(RUMP_RFFDG | RUMP_RFCFDG) ||
+	    (flags & (RUMP_RFFDG | RUMP_RFCFDG)) == (RUMP_RFFDG | RUMP_RFCFDG))
+		return EINVAL;
+	if (priv != NULL && vmspace_remote == NULL)
+		return EOPNOTSUPP;
+	l = sched_enter();
+	error = proc_create(l->l_proc, flags, &p);
+	if (error == 0) {
+		if (priv != NULL) {
+			p->p_vmops = vmspace_remote;
+			p->p_vmarg = priv;
+		}
+		if (comm != NULL)
+			strlcpy(p->p_comm, comm, sizeof(p->p_comm));
+		error = lwp_create(p, 0, &nl);
+		if (error)
+			proc_exit(p);
+	}
+	sched_exit(l);
+	if (error == 0)
+		lwproc_bind(nl);
+	return error;
+}
+
+/*
+ * A remote client exec'd a new image in the current process: it takes the
+ * new name, and its close-on-exec descriptors are closed.
+ */
+static void
+hyp_execnotify(const char *comm)
+{
+	struct lwp *l = sched_enter();
+	struct proc *p = l->l_proc;
+	struct filedesc *fdp;
+	bool cloexec, more;
+
+	mutex_enter(&p->p_lock);
+	strlcpy(p->p_comm, comm, sizeof(p->p_comm));
+	fdp = p->p_fd;
+	mutex_exit(&p->p_lock);
+	for (int fd = 0;; fd++) {
+		mutex_enter(&fdp->fd_lock);
+		more = fd < fdp->fd_nfiles;
+		cloexec = more && fdp->fd_files[fd] != NULL &&
+		    (fdp->fd_flags[fd] & FD_CLOEXEC);
+		mutex_exit(&fdp->fd_lock);
+		if (!more)
+			break;
+		if (cloexec)
+			(void)fd_close(fd);
+	}
+	sched_exit(l);
+}
+
 static int
 hyp_getpid(void)
 {
@@ -419,6 +486,8 @@ proc_upcalls(struct rumpuser_hyperup *hyp)
 	hyp->hyp_lwproc_newlwp = hyp_lwproc_newlwp;
 	hyp->hyp_lwproc_curlwp = hyp_lwproc_curlwp;
 	hyp->hyp_getpid = hyp_getpid;
+	hyp->hyp_lwproc_rfork = hyp_lwproc_rfork;
+	hyp->hyp_execnotify = hyp_execnotify;
 }
 
 /* Number of processes, for tests and statistics. */

@@ -98,6 +98,12 @@ struct vmspace_ops {
 	    size_t len, size_t *done);
 };
 extern const struct vmspace_ops vmspace_local;
+/*
+ * The ops of remote clients, set by the sysproxy component when it is
+ * linked; a process made by hyp_lwproc_rfork() with a client cookie uses
+ * them with that cookie as p_vmarg.
+ */
+extern const struct vmspace_ops *vmspace_remote;
 
 /*
  * A process.
