@@ -201,7 +201,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
 .PHONY: all libs programs tests check check-asan check-tsan fuzz fuzz-progs check-lockdebug bench install format clean
 .SECONDARY:
