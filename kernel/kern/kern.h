@@ -248,7 +248,8 @@ struct callout {
 	void (*c_fn)(void *);
 	void *c_arg;
 	int c_flags;
-	LIST_ENTRY(callout) c_entry;
+	LIST_ENTRY(callout) c_entry; /* on the wheel (pending) */
+	struct callout *c_duenext;   /* on the clock thread's due list */
 };
 void callout_init(struct callout *c, void (*fn)(void *), void *arg);
 void callout_schedule_ns(struct callout *c, uint64_t delta_ns);

@@ -20,6 +20,7 @@
 #define CALLOUT_NWHEEL 512
 #define C_PENDING      0x01
 #define C_RUNNING      0x02
+#define C_DUE          0x04 /* taken off the wheel, about to run */
 
 static kmutex_t callout_lock;
 static kcondvar_t callout_cv;      /* the clock thread sleeps here */
@@ -33,6 +34,26 @@ static kmutex_t clock_start_lock;
 static bool clock_started; /* [a] */
 
 static void clock_thread(void *);
+/*
+ * Callouts taken off the wheel to run, in deadline order [callout_lock].
+ * Rescheduling or stopping one takes it off again, so it neither runs
+ * early nor runs after its owner has let it go.
+ */
+static struct callout *callout_due;
+
+static void
+callout_undue(struct callout *c)
+{
+	struct callout **pp;
+
+	for (pp = &callout_due; *pp != NULL; pp = &(*pp)->c_duenext)
+		if (*pp == c) {
+			*pp = c->c_duenext;
+			break;
+		}
+	c->c_duenext = NULL;
+	c->c_flags &= ~C_DUE;
+}
 
 static void
 clock_start(void)
@@ -75,6 +96,8 @@ callout_schedule_at(struct callout *c, uint64_t deadline)
 		LIST_REMOVE(c, c_entry);
 		callout_npending--;
 	}
+	if (c->c_flags & C_DUE)
+		callout_undue(c);
 	c->c_deadline = deadline;
 	c->c_flags |= C_PENDING;
 	LIST_INSERT_HEAD(
@@ -100,12 +123,14 @@ callout_stop(struct callout *c)
 	bool was;
 
 	mutex_enter(&callout_lock);
-	was = (c->c_flags & C_PENDING) != 0;
-	if (was) {
+	was = (c->c_flags & (C_PENDING | C_DUE)) != 0;
+	if (c->c_flags & C_PENDING) {
 		LIST_REMOVE(c, c_entry);
 		callout_npending--;
 		c->c_flags &= ~C_PENDING;
 	}
+	if (c->c_flags & C_DUE)
+		callout_undue(c);
 	mutex_exit(&callout_lock);
 	return was;
 }
@@ -131,7 +156,7 @@ callout_pending(struct callout *c)
 	bool p;
 
 	mutex_enter(&callout_lock);
-	p = (c->c_flags & C_PENDING) != 0;
+	p = (c->c_flags & (C_PENDING | C_DUE)) != 0;
 	mutex_exit(&callout_lock);
 	return p;
 }
@@ -164,7 +189,7 @@ callout_earliest(void)
 
 /* Moves the callouts due at `now` from bucket b onto *due, sorted. */
 static void
-callout_collect(unsigned b, uint64_t now, struct callout **due)
+callout_collect(unsigned b, uint64_t now)
 {
 	struct callout *c, *next;
 
@@ -175,12 +200,12 @@ callout_collect(unsigned b, uint64_t now, struct callout **due)
 		LIST_REMOVE(c, c_entry);
 		callout_npending--;
 		c->c_flags &= ~C_PENDING;
-		c->c_flags |= C_RUNNING;
+		c->c_flags |= C_DUE;
 		/* Insertion into the due list, by deadline. */
-		struct callout **pp = due;
+		struct callout **pp = &callout_due;
 		while (*pp != NULL && (*pp)->c_deadline <= c->c_deadline)
-			pp = &(*pp)->c_entry.le_next;
-		c->c_entry.le_next = *pp;
+			pp = &(*pp)->c_duenext;
+		c->c_duenext = *pp;
 		*pp = c;
 	}
 }
@@ -192,7 +217,7 @@ clock_thread(void *arg __unused)
 	while (!callout_exiting) {
 		uint64_t now = getnanouptime();
 		uint64_t tick = now / CALLOUT_TICK;
-		struct callout *due = NULL, *c;
+		struct callout *c;
 
 		if (callout_next > now) {
 			if (callout_next == UINT64_MAX)
@@ -210,13 +235,15 @@ clock_thread(void *arg __unused)
 		uint64_t from = callout_next / CALLOUT_TICK;
 		if (tick - from + 1 >= CALLOUT_NWHEEL) {
 			for (unsigned b = 0; b < CALLOUT_NWHEEL; b++)
-				callout_collect(b, now, &due);
+				callout_collect(b, now);
 		} else {
 			for (uint64_t t = from; t <= tick; t++)
-				callout_collect(tick_bucket(t), now, &due);
+				callout_collect(tick_bucket(t), now);
 		}
-		while ((c = due) != NULL) {
-			due = c->c_entry.le_next;
+		while ((c = callout_due) != NULL) {
+			callout_due = c->c_duenext;
+			c->c_duenext = NULL;
+			c->c_flags = (c->c_flags & ~C_DUE) | C_RUNNING;
 			mutex_exit(&callout_lock);
 			c->c_fn(c->c_arg);
 			mutex_enter(&callout_lock);

@@ -131,8 +131,14 @@ mutex_destroy(kmutex_t *m)
 	KASSERTMSG(atomic_load_relaxed(&m->mtx_owner) == 0,
 	    "mutex_destroy: mutex %p is held", m);
 	if (atomic_load_acquire(&m->mtx_cv) != NULL) {
+		struct rumpuser_mtx *hm = atomic_load_acquire(&m->mtx_hyp);
+
+		/* Waits for an exiting owner still waking sleepers
+		 * (mutex_exit). */
+		rumpuser_mutex_enter_nowrap(hm);
+		rumpuser_mutex_exit(hm);
 		rumpuser_cv_destroy(m->mtx_cv);
-		rumpuser_mutex_destroy(atomic_load_acquire(&m->mtx_hyp));
+		rumpuser_mutex_destroy(hm);
 	}
 }
 
@@ -254,16 +260,31 @@ mutex_exit(kmutex_t *m)
 			panic("mutex_exit: mutex %p not held by the caller", m);
 		lockdebug_released(m->mtx_class);
 	}
-	old = __atomic_exchange_n(&m->mtx_owner, 0, __ATOMIC_SEQ_CST);
-	if (__predict_false(old & MTX_WAITERS)) {
+	/*
+	 * With no sleeper the owner word is cleared with one CAS.  With
+	 * sleepers it is cleared inside the hypercall mutex they sleep on:
+	 * the next owner may destroy m as soon as the word is clear, and
+	 * mutex_destroy passes through that hypercall mutex first, so it
+	 * waits for this wakeup to finish with m.
+	 */
+	for (;;) {
+		old = atomic_load_relaxed(&m->mtx_owner);
+		if (__predict_true(!(old & MTX_WAITERS))) {
+			if (__atomic_compare_exchange_n(&m->mtx_owner, &old, 0,
+			        false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				return;
+			continue;
+		}
 		/* The sleeper that set the bit made these first. */
 		struct rumpuser_mtx *hm = atomic_load_acquire(&m->mtx_hyp);
 		struct rumpuser_cv *hcv = atomic_load_acquire(&m->mtx_cv);
 
 		/* Wrapped enter: a woken sleeper holds it waiting for a CPU. */
 		rumpuser_mutex_enter(hm);
+		__atomic_store_n(&m->mtx_owner, 0, __ATOMIC_SEQ_CST);
 		rumpuser_cv_broadcast(hcv);
 		rumpuser_mutex_exit(hm);
+		return;
 	}
 }
 
