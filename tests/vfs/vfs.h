@@ -185,6 +185,14 @@ struct vfs_target {
 	const char *vt_source;
 	unsigned long vt_mntflags;
 	const char *vt_mntdata;
+	/*
+	 * After a case body returned (passed so far), in the case's process:
+	 * e.g. unmount and check the image with the file system's own fsck.
+	 * May fail the case (T_FAIL).  NULL: nothing.
+	 */
+	void (*vt_teardown)(const struct vfs_target *t);
+	/* The longest symlink target, in bytes; 0: 4095 (PATH_MAX - 1). */
+	size_t vt_symlink_max;
 };
 
 /* The target of this program; defined by its main file. */

@@ -1,0 +1,207 @@
+/*
+ * ext2fs.h — inside the ext2/ext3/ext4 driver: the mount and in-memory
+ * inode, and the functions its files share.
+ *
+ * Layers, top down:
+ *   vnode operations (ext2fs_vnops.c)
+ *   → directories (ext2fs_dir.c): entries in blocks of a directory file
+ *   → inodes and block maps (ext2fs_inode.c: inodes, extent trees and
+ *     indirect blocks; logical block → device block, growth, truncation)
+ *   → the allocator and metadata (ext2fs_subr.c: group descriptors,
+ *     bitmaps, superblock, checksums)
+ *   → the buffer cache (bread/getblk/bdwrite) on the mounted block device.
+ *
+ * One driver serves the fstypes ext2, ext3 and ext4; what it does follows
+ * the image's feature bits, not the name it was mounted by.
+ *
+ * Everything read from the image is input: block numbers, counts, extent
+ * headers, directory records and inode numbers are checked before use,
+ * and a bad one makes the operation fail with EUCLEAN (EFSCORRUPTED).
+ *
+ * Locks: the VFS's vnode locks guard each inode's fields ([v] below).
+ * em_lock guards the allocator: bitmaps, group descriptors and the
+ * superblock copy.  Order: vnode locks → buffers of file metadata
+ * (extent and indirect blocks, directory blocks, inode tables) →
+ * em_lock → bitmap buffers.  Nothing under em_lock takes a vnode or a
+ * metadata buffer.
+ */
+#ifndef KERNEL_FS_EXT2FS_EXT2FS_H
+#define KERNEL_FS_EXT2FS_EXT2FS_H
+
+#include "vfs/vfs.h"
+
+#include "ext2fs_format.h"
+
+/*
+ * A mounted file system.
+ * [I] immutable after mount  [s] em_lock
+ */
+struct ext2fs_mount {
+	struct mount *em_mp;    /* [I] */
+	struct vnode *em_devvp; /* [I] the block device, referenced */
+	dev_t em_dev;           /* [I] */
+	unsigned em_bsize;      /* [I] block size */
+	unsigned em_bshift;     /* [I] log2(em_bsize) */
+	uint64_t em_nblocks;    /* [I] blocks in the file system */
+	uint32_t em_firstdata;  /* [I] s_first_data_block */
+	uint32_t em_bpg;        /* [I] blocks per group */
+	uint32_t em_ipg;        /* [I] inodes per group */
+	uint32_t em_ngroups;    /* [I] */
+	uint32_t em_ninodes;    /* [I] */
+	uint32_t em_isize;      /* [I] on-disk inode size */
+	uint32_t em_descsize;   /* [I] group descriptor size */
+	uint32_t em_gdtblocks;  /* [I] blocks of group descriptors */
+	uint32_t em_itblocks;   /* [I] inode table blocks per group */
+	uint32_t em_firstino;   /* [I] first inode for files */
+	uint32_t em_compat;     /* [I] feature bits */
+	uint32_t em_incompat;   /* [I] */
+	uint32_t em_rocompat;   /* [I] */
+	uint32_t em_csumseed;   /* [I] crc32c seed of metadata_csum */
+	bool em_csum;           /* [I] metadata_csum */
+	bool em_gdtcsum;        /* [I] uninit_bg (crc16 descriptors) */
+	bool em_ftype;          /* [I] directory entries carry a type */
+	bool em_extents;        /* [I] new files use extents */
+	bool em_hugefile;       /* [I] */
+	bool em_rdonly_only;    /* [I] the image allows read-only only */
+	uint64_t em_maxsize;    /* [I] largest file size */
+	uint64_t em_rsvblocks;  /* [I] blocks reserved for root */
+	kmutex_t em_lock;
+	struct ext2_super em_sb; /* [s] the superblock as it will be written */
+	uint8_t *em_gdt;         /* [s] all group descriptors */
+	uint8_t *em_gdtdirty;    /* [s] per descriptor block: changed */
+	uint8_t *em_bbdirty;     /* [s] per group: block bitmap csum stale */
+	uint8_t *em_ibdirty;     /* [s] per group: inode bitmap csum stale */
+	uint64_t em_freeblocks;  /* [s] */
+	uint32_t em_freeinodes;  /* [s] */
+	uint32_t em_dirrotor;    /* [s] where the last directory went */
+	bool em_sbdirty;         /* [s] */
+};
+
+/*
+ * An inode in memory: the vnode's v_data, from vfs_loadvnode to
+ * vop_reclaim.  ei_raw is the on-disk inode itself (em_isize bytes), the
+ * one copy of its fields; ext2fs_iupdate() writes it back into the inode
+ * table's buffer.
+ * [I] immutable  [v] the vnode lock (W to change)
+ */
+struct ext2fs_inode {
+	struct ext2fs_mount *ei_em; /* [I] */
+	struct vnode *ei_vnode;     /* [I] */
+	uint32_t ei_ino;            /* [I] */
+	uint32_t ei_seed;           /* [v] checksum seed (ino, generation) */
+	struct ext2_inode *ei_raw;  /* [v] em_isize bytes */
+	uint64_t ei_goal;           /* [v] where the next block should go */
+	size_t ei_rawsize;          /* [I] bytes at ei_raw */
+};
+#define VTOEI(vp)  ((struct ext2fs_inode *)(vp)->v_data)
+#define EI_RAW(ei) ((ei)->ei_raw)
+
+/* Whether the image has a feature. */
+#define EXT2_HAS_COMPAT(em, f)   (((em)->em_compat & (f)) != 0)
+#define EXT2_HAS_INCOMPAT(em, f) (((em)->em_incompat & (f)) != 0)
+#define EXT2_HAS_ROCOMPAT(em, f) (((em)->em_rocompat & (f)) != 0)
+
+/* ext2fs_subr.c: checksums */
+uint32_t ext2fs_crc32c(uint32_t crc, const void *buf, size_t len);
+uint16_t ext2fs_crc16(uint16_t crc, const void *buf, size_t len);
+uint32_t ext2fs_sb_csum(const struct ext2_super *sb);
+
+/* ext2fs_subr.c: group descriptors (em_lock for the setters) */
+struct ext2_gd *ext2fs_gd(struct ext2fs_mount *em, uint32_t g);
+uint64_t ext2fs_gd_bbitmap(struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint64_t ext2fs_gd_ibitmap(struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint64_t ext2fs_gd_itable(struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint32_t ext2fs_gd_freeblocks(
+    struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint32_t ext2fs_gd_freeinodes(
+    struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint32_t ext2fs_gd_useddirs(struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint32_t ext2fs_gd_itable_unused(
+    struct ext2fs_mount *em, const struct ext2_gd *gd);
+uint16_t ext2fs_gd_csum(struct ext2fs_mount *em, uint32_t g);
+/* Checks the descriptors read at mount: locations and checksums. */
+int ext2fs_gd_check(struct ext2fs_mount *em);
+
+/* ext2fs_subr.c: blocks */
+/* Reads block blk of the file system: EUCLEAN when it is outside. */
+int ext2fs_bread(struct ext2fs_mount *em, uint64_t blk, struct buf **bpp);
+/* A buffer for block blk whose contents the caller replaces whole. */
+int ext2fs_getblk(struct ext2fs_mount *em, uint64_t blk, struct buf **bpp);
+/* Whether [blk, blk+n) lies in the data area of the file system. */
+bool ext2fs_blk_ok(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
+/*
+ * Allocates up to *np (at least 1) contiguous blocks, near goal;
+ * *np becomes the number got.  ENOSPC when there is none (root may use
+ * the reserved blocks).
+ */
+int ext2fs_balloc(
+    struct ext2fs_mount *em, uint64_t goal, uint64_t *blkp, uint32_t *np);
+void ext2fs_bfree(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
+/* Allocates an inode for a new file in the directory of pino. */
+int ext2fs_ialloc(
+    struct ext2fs_mount *em, uint32_t pino, bool isdir, uint32_t *inop);
+void ext2fs_ifree(struct ext2fs_mount *em, uint32_t ino, bool isdir);
+/* Writes descriptors, bitmap checksums and the superblock to buffers. */
+int ext2fs_write_meta(struct ext2fs_mount *em);
+
+/* ext2fs_inode.c: inodes */
+int ext2fs_iget(struct ext2fs_mount *em, uint32_t ino, struct ext2_inode *raw);
+int ext2fs_iupdate(struct ext2fs_inode *ei);
+void ext2fs_iseed(struct ext2fs_inode *ei);
+uint64_t ext2fs_isize(const struct ext2fs_inode *ei);
+void ext2fs_isize_set(struct ext2fs_inode *ei, uint64_t size);
+mode_t ext2fs_imode(const struct ext2fs_inode *ei);
+uint32_t ext2fs_iuid(const struct ext2fs_inode *ei);
+uint32_t ext2fs_igid(const struct ext2fs_inode *ei);
+void ext2fs_iowner_set(struct ext2fs_inode *ei, uint32_t uid, uint32_t gid);
+uint64_t ext2fs_iblocks(const struct ext2fs_inode *ei); /* 512-byte units */
+void ext2fs_iblocks_add(struct ext2fs_inode *ei, int64_t fsblocks);
+/* Times: which is 'a', 'm', 'c' or 'b' (creation). */
+void ext2fs_itime_get(
+    const struct ext2fs_inode *ei, int which, struct timespec *ts);
+void ext2fs_itime_set(
+    struct ext2fs_inode *ei, int which, const struct timespec *ts);
+void ext2fs_itime_now(struct ext2fs_inode *ei, const char *which);
+bool ext2fs_has_extra(const struct ext2fs_inode *ei, size_t end);
+enum vtype ext2fs_mode2vtype(mode_t mode);
+uint8_t ext2fs_vtype2ft(enum vtype t);
+
+/* ext2fs_inode.c: block maps */
+/*
+ * Maps logical block lblk: *pblkp is its device block (0: a hole, or an
+ * unwritten extent, which reads as zeros), *runp how many following
+ * logical blocks map the same way (contiguous, or a hole), at least 1.
+ */
+int ext2fs_bmap(
+    struct ext2fs_inode *ei, uint64_t lblk, uint64_t *pblkp, uint64_t *runp);
+/* Maps lblk, allocating a block when it is a hole; *newp: just made. */
+int ext2fs_bmap_alloc(
+    struct ext2fs_inode *ei, uint64_t lblk, uint64_t *pblkp, bool *newp);
+/* Frees every block at or past logical block lblk. */
+int ext2fs_trunc_blocks(struct ext2fs_inode *ei, uint64_t lblk);
+/* Sets up an empty block map (extents or indirect) in a new inode. */
+void ext2fs_bmap_init(struct ext2fs_inode *ei);
+/* The inline data of an inode (inline_data): up to len bytes at off. */
+int ext2fs_inline_read(
+    struct ext2fs_inode *ei, uint64_t off, void *buf, size_t len, size_t *got);
+
+/* ext2fs_dir.c */
+int ext2fs_dir_lookup(
+    struct ext2fs_inode *dei, const char *name, size_t namelen, uint32_t *inop);
+int ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
+    uint32_t ino, uint8_t ft);
+int ext2fs_dir_remove(
+    struct ext2fs_inode *dei, const char *name, size_t namelen);
+int ext2fs_dir_rewrite(struct ext2fs_inode *dei, const char *name,
+    size_t namelen, uint32_t ino, uint8_t ft);
+int ext2fs_dir_isempty(struct ext2fs_inode *ei, bool *emptyp);
+int ext2fs_dir_init(struct ext2fs_inode *ei, uint32_t parent);
+int ext2fs_dir_readdir(struct ext2fs_inode *ei, off_t *cookie,
+    int (*fill)(void *arg, uint64_t ino, off_t next, unsigned char type,
+        const char *name, size_t namelen),
+    void *arg);
+
+/* ext2fs_vnops.c */
+extern const struct vnodeops ext2fs_vnodeops;
+
+#endif /* KERNEL_FS_EXT2FS_EXT2FS_H */
