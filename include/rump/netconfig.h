@@ -47,6 +47,27 @@ int rump_pub_netconfig_pcap(const char *ifname, const char *hostpath);
  */
 int rump_pub_shmif_create(const char *busfile, int *ifnum);
 
+/*
+ * Counters of a shmif interface, for tests and benchmarks (0, or ENXIO if
+ * ifname is not a shmif interface):
+ *   rxframes, txframes  frames handed to the stack, written to the bus
+ *   short, corrupt      frames skipped: shorter than an Ethernet header;
+ *                       impossible length or offsets
+ *   overruns            the receiver fell a whole ring behind the writers
+ *   resets              a corrupt bus started over by our writer
+ *   nomem               frames dropped for want of an mbuf
+ *   faultdrop, faultreorder  RUMP_SHMIF_FAULT at work
+ *   doorbells, sleeps   doorbell writes; receiver sleeps waiting for one
+ */
+struct rump_shmif_stats {
+	unsigned long long ss_rxframes, ss_txframes;
+	unsigned long long ss_short, ss_corrupt;
+	unsigned long long ss_overruns, ss_resets, ss_nomem;
+	unsigned long long ss_faultdrop, ss_faultreorder;
+	unsigned long long ss_doorbells, ss_sleeps;
+};
+int rump_pub_shmif_stats(const char *ifname, struct rump_shmif_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -104,7 +104,13 @@ extern krwlock_t ifnet_lock;
 /* Names, numbers and attaches ifp (if_xname set by the caller, or made from
  * the cloner's prefix); the list takes a reference. */
 int if_attach(struct ifnet *ifp);
+/* Takes ifp off the list, brings it down, lets the families drop their
+ * state of it (if_register_af_detach), purges its routes and addresses
+ * and drops the list's reference (if_free runs at the last release). */
 void if_detach(struct ifnet *ifp);
+/* A family's cleanup of an interface being detached (netinet: its
+ * addresses, ARP entries), called by if_detach without ifnet_lock. */
+void if_register_af_detach(int af, void (*fn)(struct ifnet *ifp));
 /* By name or index, held; NULL if none. */
 struct ifnet *if_lookup(const char *name);
 struct ifnet *if_byindex(int index);
@@ -128,7 +134,15 @@ struct if_cloner {
 	struct if_cloner *ifc_next;
 };
 void if_cloner_attach(struct if_cloner *ifc);
+/*
+ * Creates "shmif0": EINVAL for a malformed name, ENXIO if no cloner has
+ * the prefix, EEXIST if it exists.  The cloner's ifc_create runs with
+ * if_xname empty or set by the driver; if_attach names it.  *ifpp (may
+ * be NULL) gets the interface, not held (valid until destroyed).
+ */
 int if_create(const char *name, struct ifnet **ifpp);
+/* Destroys a cloned interface: ifc_destroy calls if_detach.  ENXIO if
+ * there is none, EOPNOTSUPP if no cloner made it (lo0). */
 int if_destroy(const char *name);
 
 /* Ethernet (if_ethersubr.c). */
@@ -147,7 +161,12 @@ struct ether_header {
 	uint16_t ether_type; /* network byte order */
 } __attribute__((__packed__));
 extern const uint8_t etherbroadcastaddr[ETHER_ADDR_LEN];
+/* Sets up ifp's link layer (if_output, if_input, type, flags, MTU and the
+ * address; a random one if hwaddr is NULL).  Call it before if_attach. */
 void ether_ifattach(struct ifnet *ifp, const uint8_t *hwaddr);
+void ether_input(struct ifnet *ifp, struct mbuf *m);
+int ether_output(struct ifnet *ifp, struct mbuf *m, const struct sockaddr *dst,
+    struct rtentry *rt);
 /* A protocol's input for an ethertype: consumes m (link header removed). */
 void ether_register_input(uint16_t ethertype, void (*input)(struct ifnet *, struct mbuf *));
 /*

@@ -32,6 +32,7 @@ struct rtentry {
 	struct ifaddr *rt_ifa;              /* [I] source address, held */
 	unsigned rt_refcnt;                 /* [a] */
 	uint64_t rt_use;                    /* [a] lookups that found it */
+	struct rtentry *rt_next;            /* [rt_lock] hash chain */
 };
 
 extern unsigned rt_generation; /* [a] bumped by every change */

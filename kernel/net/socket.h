@@ -14,7 +14,12 @@
  * sockets on its accept queues have separate locks: a child is created
  * and queued with the listener's lock held, and the child's lock is taken
  * after the listener's (lock order: listener → child; never two unrelated
- * sockets).  Sleeping (sbwait, soconnect waits) releases so_lock.
+ * sockets, except the two ends of an AF_UNIX connection, taken in address
+ * order).  The accept queues themselves (so_head, so_q0, so_q, so_qe_next,
+ * the counts) are guarded by one leaf lock inside uipc_socket.c, taken
+ * after any socket lock, so a child can move itself between its head's
+ * queues (soisconnected) holding only its own lock.  Sleeping (sbwait,
+ * soconnect waits) releases so_lock.
  * [s] so_lock  [I] immutable after creation  [a] atomic
  *
  * States (so_state), changed by the protocol with so_lock held:
@@ -115,6 +120,13 @@ struct socket {
 	pid_t so_cpid;                  /* [I] creator's pid (SO_PEERCRED) */
 	uint64_t so_rcvlowat;           /* [s] */
 	struct file *so_fp;             /* [s] the open file, NULL if none */
+	/* Added by the socket layer (uipc_socket.c): */
+	unsigned so_refcnt;             /* [a] holds besides file and pcb */
+	int so_protocol;                /* [I] as asked of socket(2), or pr_protocol */
+	uint64_t so_ino;                /* [I] for fstat and /proc/net/unix */
+	struct socket *so_qe_prev;      /* [q] the accept queues' lock */
+	struct socket *so_q0tail, *so_qtail; /* [q] */
+	int so_qwhich;                  /* [q] 0 none, 1 on so_q0, 2 on so_q */
 };
 
 /* so_options (kernel bits; the Linux SO_* numbers are option names) */
@@ -265,6 +277,19 @@ struct socket *sonewconn(struct socket *head, bool connected);
 void soqinsque_complete(struct socket *so);
 /* Removes a queued child from its head's queue (head's lock held). */
 void soqremque(struct socket *so);
+
+/*
+ * Holding a socket: sohold() takes a reference (the caller knows the socket
+ * is alive, e.g. found in a table under the table's lock); sorele() drops
+ * it, freeing the socket if the file and the protocol are gone too.  The
+ * same condition frees it in sofree().  sorele() takes so_lock itself;
+ * sorele_locked() is called with it held and releases it.
+ */
+void sohold(struct socket *so);
+void sorele(struct socket *so);
+void sorele_locked(struct socket *so);
+/* Hard-resets so (pr_abort); so_lock held, and still held on return. */
+void soabort(struct socket *so);
 
 /* Socket files (sys_socket.c): the fileops of DTYPE_SOCKET files. */
 extern const struct fileops socketops;

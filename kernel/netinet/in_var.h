@@ -30,6 +30,9 @@ struct in_ifaddr {
 	in_addr_t ia_subnet;    /* addr & mask, network order */
 	in_addr_t ia_broadcast; /* network order */
 	int ia_plen;
+	/* Appended: netinet's own links (in_ifaddr_lock). */
+	struct in_ifaddr *ia_hnext; /* address hash chain */
+	struct in_ifaddr *ia_next;  /* every address, in order of addition */
 };
 /* Is addr (network order) one of ours?  Returns the ifaddr held or NULL. */
 struct in_ifaddr *in_ifaddr_lookup(in_addr_t addr);
@@ -47,6 +50,7 @@ struct route_cache {
 	struct rtentry *rc_rt; /* held, or NULL */
 	unsigned rc_gen;
 	in_addr_t rc_dst;
+	int rc_flags; /* appended: ip_output's notes on rc_dst (RCF_*) */
 };
 /* Returns rc's route for dst (looking it up again when stale), not held
  * beyond rc's own reference; NULL with *error set if unreachable. */
@@ -144,6 +148,13 @@ struct inpcb {
 	struct inpcb *inp_hnext;      /* [t] connection hash chain */
 	struct inpcb *inp_pnext;      /* [t] port hash chain */
 	struct inpcb *inp_lnext, *inp_lprev; /* [t] all pcbs of the table */
+	/* Appended for UDP and raw sockets. */
+	int inp_proto;                /* [I] raw: the protocol */
+	int inp_hash;                 /* [t] which lists the pcb is on */
+	struct ip_mships *inp_mships; /* [s] IP_ADD_MEMBERSHIP groups */
+	uint32_t inp_icmpfilter;      /* [s] ICMP_FILTER of raw ICMP */
+	uint64_t inp_drops;           /* [a] datagrams dropped (full) */
+	unsigned inp_hconn, inp_hport; /* [t] buckets it is hashed on */
 };
 #define INP_DEAD      0x01 /* detached: ignore */
 #define INP_HDRINCL   0x02
@@ -182,5 +193,57 @@ void in_setpeeraddr(const struct inpcb *inp, struct sockaddr_storage *ss, sockle
 
 /* Randomness for ISNs, ports and IP ids (keyed hash over kernel secrets). */
 uint32_t in_random32(void);
+
+/* ---- Added by netinet (appended; nothing above changed). ---- */
+
+/* Classes of addresses (network order). */
+#define IN_MULTICAST(a) ((ntohl(a) & 0xf0000000) == 0xe0000000)
+#define IN_LOOPBACK(a)  ((ntohl(a) & 0xff000000) == 0x7f000000)
+#define IN_ZERONET(a)   ((ntohl(a) & 0xff000000) == 0)
+#define IN_BADCLASS(a)  ((ntohl(a) & 0xf0000000) == 0xf0000000)
+
+/*
+ * Checksum conventions: every value is in network order as it lies in
+ * the packet.  in_cksum_add returns a partial (uncomplemented) 32-bit
+ * sum; buf must start at an even offset of what is summed.
+ * in_cksum_fold folds a partial sum and COMPLEMENTS it: the result is
+ * what goes into a checksum field, and a sum over data that includes a
+ * correct checksum field folds to 0.
+ */
+
+/* SipHash-2-4 of len bytes under the kernel's secret key (RFC 6528 ISNs:
+ * hash the 4-tuple and add a clock). */
+uint64_t in_keyedhash(const void *buf, size_t len);
+/*
+ * listen(2) of a bound pcb (binds an ephemeral port first if unbound):
+ * EADDRINUSE if another socket listens on the same port and overlapping
+ * address, unless both have SO_REUSEPORT.  so_lock held; call before
+ * setting SO_OPT_ACCEPTCONN.
+ */
+int in_pcblisten(struct inpcb *inp);
+/* Rehashes after the transport changed inp_laddr/faddr/ports itself. */
+void in_pcbrehash(struct inpcb *inp);
+/*
+ * in_pcbunref drops a reference taken by in_pcblookup or in_pcbref.  Call
+ * it without the socket's lock: the last reference of a detached pcb
+ * frees the pcb and then the socket (sofree) if nothing else holds it.
+ * in_pcbdetach is called with so_lock held and drops the socket's own
+ * reference: so_pcb becomes NULL at once unless an input path still holds
+ * a reference, in which case the socket lives until that one is dropped.
+ */
+/* Reports an ICMP error to the connected pcbs of tbl that match (UDP's
+ * and raw sockets' ctlinput): sets so_error (soseterror). */
+void in_pcbnotify(struct inpcbtable *tbl, in_addr_t faddr, in_port_t fport,
+    in_addr_t laddr, in_port_t lport, int error);
+/*
+ * Input to several sockets (broadcast, multicast, raw): collects up to max
+ * live pcbs that match (faddr/fport/laddr/lport; a pcb's own wildcard
+ * fields match anything, lport 0 matches every port) into pcbs[] with a
+ * reference each; returns the number.  filter may further select (table
+ * lock held: no sleeping, no socket locks).
+ */
+int in_pcbcollect(struct inpcbtable *tbl, in_addr_t faddr, in_port_t fport,
+    in_addr_t laddr, in_port_t lport, bool (*filter)(struct inpcb *, void *),
+    void *arg, struct inpcb **pcbs, int max);
 
 #endif /* KERNEL_NETINET_IN_VAR_H */

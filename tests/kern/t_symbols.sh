@@ -5,9 +5,19 @@
 #  exports_rump       librump.so exports only the rump namespace
 #                     (rump_* API and rumpns_* between kernel components)
 #  exports_rumpuser   librumpuser.so exports only rumpuser_*
-#  no_host_headers    nothing under kernel/ includes a host header
+#  no_host_headers    nothing under kernel/ includes a host header (but the
+#                     host parts of components, *_user.c)
 #  static_glibc       a program linked fully statically with glibc, librump.a
 #                     and librumpuser.a links with no duplicate and runs
+#  components         every other kernel library (librumpvfs, librumpnet*,
+#                     librumpfs_*, ...): its kernel objects need nothing
+#                     from outside but rumpuser_*, the component hypercalls
+#                     rumpcomp_* of its own host part and other kernel
+#                     libraries (rumpns_*, rump_*); a host part (*_user.o,
+#                     built with the platform's flags, e.g. shmif_user.o)
+#                     defines only rumpcomp_*, which stay inside the
+#                     library; the shared library exports only rump_* and
+#                     rumpns_*
 b=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(cd "$b/.." && pwd)
 lib=$b/lib
@@ -67,7 +77,9 @@ else
 	pass exports_rumpuser
 fi
 
-hosthdr=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "$root/kernel" |
+# (The host parts of components, kernel/*/*/*_user.c, are host code built
+# with the platform's flags: they are exempt, and "components" checks them.)
+hosthdr=$(grep -rnE --exclude='*_user.c' '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "$root/kernel" |
 	grep -vE '<(stdarg|stddef|stdint|stdbool)\.h>' || true)
 if [ -n "$hosthdr" ]; then
 	fail no_host_headers "$hosthdr"
@@ -106,6 +118,55 @@ EOC
 	else
 		pass static_glibc
 	fi
+fi
+
+# Component libraries: kernel objects and host parts apart.
+comp_bad=
+for a in "$lib"/librump*.a; do
+	name=$(basename "$a" .a)
+	case $name in
+	librump | librumpuser | librumpclient) continue ;; # checked above / host code
+	esac
+	mkdir -p "$tmp/$name" && (cd "$tmp/$name" && ar x "$a") || {
+		comp_bad="$comp_bad $name:ar"
+		continue
+	}
+	kobjs= hobjs=
+	for o in "$tmp/$name"/*.o; do
+		case $o in
+		*_user.o) hobjs="$hobjs $o" ;;
+		*) kobjs="$kobjs $o" ;;
+		esac
+	done
+	# Kernel objects: only hypercalls, component hypercalls and kernel names.
+	if [ -n "$kobjs" ]; then
+		ld -r -o "$tmp/$name.k.o" $kobjs 2>"$tmp/err" || comp_bad="$comp_bad $name:ld"
+		bad=$(nm -u "$tmp/$name.k.o" | awk '{print $2}' |
+			grep -vE '^(rumpuser_|rumpcomp_|rumpns_|rump_|_GLOBAL_OFFSET_TABLE_$|__(asan|ubsan|tsan|sanitizer|sancov)_|__sanitizer_cov)' | sort -u)
+		[ -z "$bad" ] || comp_bad="$comp_bad $name:[$(echo $bad)]"
+		# Every component hypercall they call is in the library's host part.
+		for sym in $(nm -u "$tmp/$name.k.o" | awk '$2 ~ /^rumpcomp_/ {print $2}' | sort -u); do
+			[ -n "$hobjs" ] && nm --defined-only $hobjs 2>/dev/null | grep -q " T $sym\$" ||
+				comp_bad="$comp_bad $name:no-$sym"
+		done
+	fi
+	# Host parts define only rumpcomp_* globally.
+	if [ -n "$hobjs" ]; then
+		bad=$(nm -g --defined-only $hobjs | awk 'NF == 3 {print $3}' | grep -v '^rumpcomp_' | sort -u)
+		[ -z "$bad" ] || comp_bad="$comp_bad $name:host-defines[$(echo $bad)]"
+	fi
+	# The shared library's exports.
+	so="$lib/$name.so"
+	if [ -f "$so" ]; then
+		bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -vE '^(rump_|rumpns_)' |
+			grep -vE '^(_init|_fini|__bss_start|_edata|_end)$' | grep -vE '^__(asan|ubsan|tsan)' | sort -u)
+		[ -z "$bad" ] || comp_bad="$comp_bad $name:exports[$(echo $bad | head -c 200)]"
+	fi
+done
+if [ -n "$comp_bad" ]; then
+	fail components "$comp_bad"
+else
+	pass components
 fi
 
 echo "t_symbols: $passed passed, $failed failed, $skipped skipped"
