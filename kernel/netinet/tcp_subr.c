@@ -37,60 +37,24 @@ struct tcp_tunables tcp_tun = {
 };
 
 static struct workqueue *tcp_reapwq;
-static uint64_t tcp_isn_key[2];
 static uint64_t tcp_challenge_sec; /* [g] */
 static int tcp_challenge_count;    /* [g] */
 
 /* ------------------------------------------------------------------ ISNs */
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                               \
-	do {                                                                   \
-		v0 += v1;                                                      \
-		v1 = ROTL(v1, 13);                                             \
-		v1 ^= v0;                                                      \
-		v0 = ROTL(v0, 32);                                             \
-		v2 += v3;                                                      \
-		v3 = ROTL(v3, 16);                                             \
-		v3 ^= v2;                                                      \
-		v0 += v3;                                                      \
-		v3 = ROTL(v3, 21);                                             \
-		v3 ^= v0;                                                      \
-		v2 += v1;                                                      \
-		v1 = ROTL(v1, 17);                                             \
-		v1 ^= v2;                                                      \
-		v2 = ROTL(v2, 32);                                             \
-	} while (0)
-
-/* SipHash-2-4 of two 64-bit words (the 4-tuple) under the secret key. */
+/* SipHash-2-4 of two 64-bit words (the 4-tuple) under netinet's key. */
 static uint64_t
 tcp_siphash(uint64_t a, uint64_t b)
 {
-	uint64_t k0 = tcp_isn_key[0], k1 = tcp_isn_key[1];
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t w[3] = {a, b, (uint64_t)16 << 56};
+	uint64_t w[2] = {a, b};
 
-	for (int i = 0; i < 3; i++) {
-		v3 ^= w[i];
-		SIPROUND;
-		SIPROUND;
-		v0 ^= w[i];
-	}
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	return in_keyedhash(w, sizeof(w));
 }
 
 /*
  * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),
- * M a timer ticking every 4 µs, F a keyed hash (SipHash-2-4) whose key is
- * drawn from in_random32() at boot.
+ * M a timer ticking every 4 µs, F a keyed hash (SipHash-2-4, in_keyedhash)
+ * whose key is drawn from rumpuser_getrandom once.
  */
 tcp_seq
 tcp_new_isn(in_addr_t laddr, in_port_t lport, in_addr_t faddr, in_port_t fport)
@@ -788,9 +752,6 @@ RUMP_COMPONENT(RUMP_COMPONENT_NET)
 	int error;
 
 	mutex_init(&tcp_lock, MUTEX_DEFAULT);
-	for (int i = 0; i < 2; i++)
-		tcp_isn_key[i] =
-		    ((uint64_t)in_random32() << 32) | in_random32();
 	error = workqueue_create(&tcp_reapwq, "tcpreap", tcp_reap, NULL);
 	if (error)
 		panic("tcp: cannot create the reaper: %d", error);
