@@ -299,7 +299,11 @@ arpresolve(struct ifnet *ifp, struct mbuf *m, const struct sockaddr *dst,
 		IN_STATINC(ARPS_Drops);
 		m_freem(m);
 	}
-	if (now - la->la_lastreq >= ARP_RETRY_NS &&
+	/*
+	 * The first request goes out at once: la_lastreq is 0 then, and the
+	 * uptime may still be below the retry interval just after boot.
+	 */
+	if ((la->la_asked == 0 || now - la->la_lastreq >= ARP_RETRY_NS) &&
 	    la->la_asked < ARP_MAXTRIES) {
 		la->la_lastreq = now;
 		la->la_asked++;

@@ -387,6 +387,8 @@ T_CASE(arp, "ARP resolves a neighbour once; the exchange is on the bus")
 	struct np_proc *a = np_spawn("A", udp_send3_main, &pa);
 	np_expect(a, "ready", mac, sizeof(mac), 10000);
 	parse_mac(mac, as.amac);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < 3; i++) {
 		char want[16];
 
@@ -394,7 +396,18 @@ T_CASE(arp, "ARP resolves a neighbour once; the exchange is on the bus")
 		snprintf(want, sizeof(want), "hello%d", i);
 		if (strcmp(got, want) != 0)
 			NP_FAIL("B got \"%s\", expected \"%s\"", got, want);
+		if (i == 0)
+			clock_gettime(CLOCK_MONOTONIC, &t1);
 	}
+	/*
+	 * A sends just after boot: its first ARP request must go out at once,
+	 * not after the retry interval (1 s).
+	 */
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (ms > 500)
+		NP_FAIL(
+		    "the first datagram took %ld ms to resolve and arrive", ms);
 	uint8_t *bus = map_bus(pa.bus);
 	NP_ASSERT(bf_walk(bus, arp_frame, &as) > 0);
 	munmap(bus, BF_SIZE);
