@@ -395,6 +395,13 @@ struct buf {
 #define B_ERROR  0x10
 #define B_INVAL  0x20
 #define B_ASYNC  0x40
+/*
+ * Dirty but held back: write-back (syncer, bflush, memory pressure) skips
+ * it and it is never recycled, until its owner clears the flag (a
+ * journal's metadata before its commit).  The owner sets and clears it
+ * while holding the buffer busy.
+ */
+#define B_PINNED 0x80
 int bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp);
 struct buf *getblk(dev_t dev, int64_t blkno, unsigned bsize);
 void brelse(struct buf *bp);

@@ -21,7 +21,10 @@
  * Typical sequences: bread → use → brelse; bread/getblk → modify →
  * bdwrite (the syncer or bflush writes it later) or bwrite (now).  An
  * owner may set B_INVAL (drop it), B_AGE (recycle it first) or B_ASYNC
- * (bwrite returns at once) before handing a buffer back.
+ * (bwrite returns at once) before handing a buffer back.  B_PINNED
+ * (a journal's uncommitted metadata) keeps a dirty buffer out of every
+ * write-back and of recycling until its owner clears it; bwrite of a
+ * pinned buffer still writes it, and so does a resolved overlap.
  *
  * Drivers: d_strategy(bp) transfers b_bsize bytes at byte offset
  * b_blkno * b_bsize (B_READ: into b_data, else from it), sets b_error on
@@ -582,7 +585,7 @@ bio_writeback(dev_t dev, size_t max)
 	mutex_enter(&buf_lock);
 	for (bp = lru_head; bp != NULL && started < max; bp = next) {
 		next = bp->b_lrunext;
-		if (!(bp->b_flags & B_DELWRI) ||
+		if (!(bp->b_flags & B_DELWRI) || (bp->b_flags & B_PINNED) ||
 		    (dev != NODEV && bp->b_dev != dev))
 			continue;
 		lru_remove(bp);
@@ -619,6 +622,8 @@ bio_shrink(size_t need)
 	want = bio_bytes + need - bio_budget + bio_budget / 64;
 	for (bp = lru_head; bp != NULL && got < want; bp = next) {
 		next = bp->b_lrunext;
+		if (bp->b_flags & B_PINNED)
+			continue;
 		if (bp->b_flags & B_DELWRI) {
 			lru_remove(bp);
 			bp->b_flags |= B_BUSY | B_ASYNC | B_AGE;
@@ -906,7 +911,7 @@ bdwrite(struct buf *bp)
 
 	mutex_enter(&buf_lock);
 	KASSERT(bp->b_flags & B_BUSY);
-	if (syncer_state == SYNCER_STOPPED) {
+	if (syncer_state == SYNCER_STOPPED && !(bp->b_flags & B_PINNED)) {
 		mutex_exit(&buf_lock);
 		(void)bwrite(bp); /* nobody would write it later */
 		return;
@@ -1220,7 +1225,7 @@ bio_reclaim(void *arg __unused)
 	mutex_enter(&buf_lock);
 	for (bp = lru_head; bp != NULL; bp = next) {
 		next = bp->b_lrunext;
-		if (bp->b_flags & B_DELWRI)
+		if (bp->b_flags & (B_DELWRI | B_PINNED))
 			continue;
 		freed += bx_size(bp);
 		lru_remove(bp);

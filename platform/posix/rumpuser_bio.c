@@ -11,6 +11,9 @@
  * With RUMP_THREADS=0 (a kernel without threads) the transfer is done in
  * the caller before rumpuser_bio() returns, and biodone is called there.
  *
+ * Writes pass the fault switch first (rumpuser_fault.h): past
+ * RUMP_BLK_WRITE_LIMIT they are dropped and reported done.
+ *
  * Request life: caller fills a struct bio_req -> queued under bq_mtx ->
  * copied out by a pool thread -> transfer -> biodone.  After biodone the
  * platform no longer touches data.
@@ -77,6 +80,11 @@ bio_transfer(const struct bio_req *r, size_t *donep, int *errorp)
 	        (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE) ||
 	    r->br_off < 0) {
 		error = EINVAL;
+		goto out;
+	}
+	if ((r->br_op & RUMPUSER_BIO_WRITE) && !rumpuser__blkwrite_apply()) {
+		done =
+		    r->br_dlen; /* the fault switch: dropped, as a power cut */
 		goto out;
 	}
 	while (done < r->br_dlen) {

@@ -12,6 +12,7 @@
 #ifndef PLATFORM_POSIX_RUMPUSER_INT_H
 #define PLATFORM_POSIX_RUMPUSER_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ extern struct rumpuser_hyperup rumpuser__hyp RUMPUSER_HIDDEN;
  * hypercall passes a host error through here and nowhere else.
  */
 int rumpuser__errtrans(int host_error) RUMPUSER_HIDDEN;
+/* The fault switch (rumpuser_fault.h): whether to apply the next write. */
+bool rumpuser__blkwrite_apply(void) RUMPUSER_HIDDEN;
 
 /* Aborts with "rumpuser: what: strerror(rv)" when a host call that cannot
  * fail by contract (rv is its error number) failed all the same. */

@@ -63,6 +63,7 @@ struct ext2fs_mount {
 	bool em_extents;        /* [I] new files use extents */
 	bool em_hugefile;       /* [I] */
 	bool em_rdonly_only;    /* [I] the image allows read-only only */
+	int em_mflags;          /* [I] mount options (ext2fs_vfsops.c) */
 	uint64_t em_maxsize;    /* [I] largest file size */
 	uint64_t em_rsvblocks;  /* [I] blocks reserved for root */
 	kmutex_t em_lock;
@@ -75,6 +76,8 @@ struct ext2fs_mount {
 	uint32_t em_freeinodes;  /* [s] */
 	uint32_t em_dirrotor;    /* [s] where the last directory went */
 	bool em_sbdirty;         /* [s] */
+	struct ext2fs_jnl *em_jnl; /* the journal while it is written, or
+	                              NULL (ext2fs_journal.c) */
 };
 
 /*
@@ -92,6 +95,8 @@ struct ext2fs_inode {
 	struct ext2_inode *ei_raw;  /* [v] em_isize bytes */
 	uint64_t ei_goal;           /* [v] where the next block should go */
 	size_t ei_rawsize;          /* [I] bytes at ei_raw */
+	bool ei_freed;              /* [v] blocks and inode freed already */
+	bool ei_txhold;             /* [v] reclaim ends the transaction */
 };
 #define VTOEI(vp)  ((struct ext2fs_inode *)(vp)->v_data)
 #define EI_RAW(ei) ((ei)->ei_raw)
@@ -136,7 +141,10 @@ bool ext2fs_blk_ok(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
  */
 int ext2fs_balloc(
     struct ext2fs_mount *em, uint64_t goal, uint64_t *blkp, uint32_t *np);
+/* Frees blocks; with a journal, at the commit of the transaction. */
 void ext2fs_bfree(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
+/* Frees blocks now (the commit applying the deferred frees). */
+void ext2fs_bfree_apply(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
 /* Allocates an inode for a new file in the directory of pino. */
 int ext2fs_ialloc(
     struct ext2fs_mount *em, uint32_t pino, bool isdir, uint32_t *inop);
@@ -200,6 +208,44 @@ int ext2fs_dir_readdir(struct ext2fs_inode *ei, off_t *cookie,
     int (*fill)(void *arg, uint64_t ino, off_t next, unsigned char type,
         const char *name, size_t namelen),
     void *arg);
+
+/*
+ * ext2fs_journal.c: the journal (jbd2).
+ *
+ * ext2fs_jnl_replay: at mount, when the superblock says needs_recovery:
+ * replays the log onto the device and empties it.
+ * ext2fs_jnl_start: read-write mount: loads the journal and sets
+ * needs_recovery in em_sb (the caller writes it in place), then
+ * ext2fs_jnl_activate starts writing metadata through it.
+ * ext2fs_jnl_stop: last commit and checkpoint, clears needs_recovery in
+ * em_sb (the caller writes it), frees the journal.
+ *
+ * Every operation that changes metadata runs between trans_begin and
+ * trans_end (nested calls of one thread count once); EXT2_TX_NOWAIT is
+ * for callers that may not wait for a commit to start (reclaim).  Every
+ * metadata buffer is released with ext2fs_bdwrite_meta, never bdwrite.
+ * ext2fs_jnl_commit makes everything done so far durable (fsync, sync);
+ * without a journal it writes everything back in place.
+ */
+#define EXT2_TX_NOWAIT 0x01
+int ext2fs_jnl_replay(struct ext2fs_mount *em);
+int ext2fs_jnl_start(struct ext2fs_mount *em);
+int ext2fs_jnl_activate(struct ext2fs_mount *em);
+int ext2fs_jnl_stop(struct ext2fs_mount *em);
+void ext2fs_trans_begin(struct ext2fs_mount *em, int flags);
+void ext2fs_trans_end(struct ext2fs_mount *em, int flags);
+/*
+ * The caller's transaction (not nested) stays open after it returns,
+ * held by no thread, until ext2fs_trans_release.  False: no journal.
+ */
+bool ext2fs_trans_handoff(struct ext2fs_mount *em);
+void ext2fs_trans_release(struct ext2fs_mount *em);
+void ext2fs_bdwrite_meta(struct ext2fs_mount *em, struct buf *bp);
+int ext2fs_jnl_commit(struct ext2fs_mount *em, bool checkpoint);
+/* bfree: whether the journal took the blocks to free at its commit. */
+bool ext2fs_jnl_defer_free(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
+/* After ENOSPC: commits when that gives deferred frees back (retry). */
+bool ext2fs_jnl_retry(struct ext2fs_mount *em);
 
 /* ext2fs_vnops.c */
 extern const struct vnodeops ext2fs_vnodeops;

@@ -96,7 +96,7 @@ dirblk_write(struct ext2fs_inode *ei, struct dirblk *db)
 		t->det_ft = EXT2_DIR_TAIL_FT;
 		t->det_checksum = le32(dir_csum(ei, db->db_data));
 	}
-	bdwrite(db->db_bp);
+	ext2fs_bdwrite_meta(em, db->db_bp);
 	db->db_bp = NULL;
 }
 

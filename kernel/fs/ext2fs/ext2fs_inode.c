@@ -158,7 +158,7 @@ ext2fs_iupdate(struct ext2fs_inode *ei)
 	if ((error = ext2fs_bread(em, blk, &bp)) != 0)
 		return error;
 	memcpy((char *)bp->b_data + off, raw, em->em_isize);
-	bdwrite(bp);
+	ext2fs_bdwrite_meta(ei->ei_em, bp);
 	return 0;
 }
 
@@ -544,7 +544,7 @@ ext_path_release(struct ext2fs_inode *ei, struct ext_path *path, int depth)
 				        (size_t)le16(h->eh_max) * 12,
 				    &c, 4);
 			}
-			bdwrite(path[l].p_bp);
+			ext2fs_bdwrite_meta(ei->ei_em, path[l].p_bp);
 		} else {
 			brelse(path[l].p_bp);
 		}
@@ -757,7 +757,7 @@ write_new:
 		memcpy((char *)nh + sizeof(*nh) + (size_t)le16(nh->eh_max) * 12,
 		    &c, 4);
 	}
-	bdwrite(nbp);
+	ext2fs_bdwrite_meta(ei->ei_em, nbp);
 	return EAGAIN;
 }
 
@@ -898,7 +898,7 @@ ext_trunc_node(struct ext2fs_inode *ei, struct ext2_ext_header *h,
 				        (size_t)le16(ch->eh_max) * 12,
 				    &c, 4);
 			}
-			bdwrite(bp);
+			ext2fs_bdwrite_meta(ei->ei_em, bp);
 		}
 		if (error)
 			break;
@@ -1041,7 +1041,7 @@ ind_newblock(struct ext2fs_inode *ei, bool zero, uint64_t *blkp)
 		if ((error = ext2fs_getblk(ei->ei_em, *blkp, &bp)) != 0)
 			return error;
 		memset(bp->b_data, 0, ei->ei_em->em_bsize);
-		bdwrite(bp);
+		ext2fs_bdwrite_meta(ei->ei_em, bp);
 	}
 	return 0;
 }
@@ -1081,7 +1081,7 @@ ind_alloc(struct ext2fs_inode *ei, uint64_t lblk, uint64_t *pblkp, bool *newp)
 				return error;
 			}
 			p[off[l]] = le32((uint32_t)c);
-			bdwrite(bp);
+			ext2fs_bdwrite_meta(ei->ei_em, bp);
 			*newp = l == levels;
 		} else {
 			brelse(bp);
@@ -1150,7 +1150,7 @@ ind_trunc_blk(struct ext2fs_inode *ei, uint64_t blk, int level, uint64_t base,
 		return 0;
 	}
 	if (dirty)
-		bdwrite(bp);
+		ext2fs_bdwrite_meta(ei->ei_em, bp);
 	else
 		brelse(bp);
 	return error;

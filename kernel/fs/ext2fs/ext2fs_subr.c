@@ -494,7 +494,7 @@ ext2fs_balloc(
 		     run < ext2fs_gd_freeblocks(em, gd);
 		     run++)
 			bit_set(map, i + run);
-		bdwrite(bp);
+		ext2fs_bdwrite_meta(em, bp);
 		gd_set_freeblocks(em, gd, ext2fs_gd_freeblocks(em, gd) - run);
 		em->em_freeblocks -= run;
 		em->em_bbdirty[g] = 1;
@@ -515,15 +515,22 @@ out:
 void
 ext2fs_bfree(struct ext2fs_mount *em, uint64_t blk, uint64_t n)
 {
-	struct buf *bp = NULL;
-	uint32_t g = UINT32_MAX;
-
 	if (!ext2fs_blk_ok(em, blk, n)) {
 		printf("ext2fs: freeing blocks %llu+%llu outside the file "
 		       "system\n",
 		    (unsigned long long)blk, (unsigned long long)n);
 		return;
 	}
+	if (!ext2fs_jnl_defer_free(em, blk, n))
+		ext2fs_bfree_apply(em, blk, n);
+}
+
+void
+ext2fs_bfree_apply(struct ext2fs_mount *em, uint64_t blk, uint64_t n)
+{
+	struct buf *bp = NULL;
+	uint32_t g = UINT32_MAX;
+
 	mutex_enter(&em->em_lock);
 	for (uint64_t b = blk; b < blk + n; b++) {
 		uint32_t bg = (uint32_t)((b - em->em_firstdata) / em->em_bpg);
@@ -532,7 +539,7 @@ ext2fs_bfree(struct ext2fs_mount *em, uint64_t blk, uint64_t n)
 
 		if (bg != g) {
 			if (bp != NULL)
-				bdwrite(bp);
+				ext2fs_bdwrite_meta(em, bp);
 			bp = NULL;
 			g = bg;
 			if (get_block_bitmap(em, g, &bp) != 0) {
@@ -553,7 +560,7 @@ ext2fs_bfree(struct ext2fs_mount *em, uint64_t blk, uint64_t n)
 		gd_dirty(em, g);
 	}
 	if (bp != NULL)
-		bdwrite(bp);
+		ext2fs_bdwrite_meta(em, bp);
 	mutex_exit(&em->em_lock);
 }
 
@@ -631,11 +638,11 @@ ext2fs_ialloc(
 				continue;
 			}
 			bit_set(bp->b_data, i);
-			bdwrite(bp);
+			ext2fs_bdwrite_meta(em, bp);
 			if (le16(gd->bg_flags) & EXT2_BG_BLOCK_UNINIT) {
 				/* Its inode table is in use now: as Linux. */
 				if (get_block_bitmap(em, g, &bp) == 0)
-					bdwrite(bp);
+					ext2fs_bdwrite_meta(em, bp);
 			}
 			gd_set_freeinodes(em, gd, fi - 1);
 			if (isdir) {
@@ -679,7 +686,7 @@ ext2fs_ifree(struct ext2fs_mount *em, uint32_t ino, bool isdir)
 		goto out;
 	}
 	bit_clr(bp->b_data, i);
-	bdwrite(bp);
+	ext2fs_bdwrite_meta(em, bp);
 	gd_set_freeinodes(em, gd, ext2fs_gd_freeinodes(em, gd) + 1);
 	if (isdir && ext2fs_gd_useddirs(em, gd) > 0)
 		gd_set_useddirs(em, gd, ext2fs_gd_useddirs(em, gd) - 1);
@@ -760,7 +767,7 @@ ext2fs_write_meta(struct ext2fs_mount *em)
 			goto out;
 		memcpy(bp->b_data, em->em_gdt + (size_t)first * em->em_descsize,
 		    (size_t)n * em->em_descsize);
-		bdwrite(bp);
+		ext2fs_bdwrite_meta(em, bp);
 		em->em_gdtdirty[b] = 0;
 	}
 	if (!em->em_sbdirty)
@@ -787,7 +794,7 @@ ext2fs_write_meta(struct ext2fs_mount *em)
 		memcpy((char *)bp->b_data + EXT2_SUPER_OFFSET, sb,
 		    EXT2_SUPER_SIZE);
 	}
-	bdwrite(bp);
+	ext2fs_bdwrite_meta(em, bp);
 	em->em_sbdirty = false;
 out:
 	mutex_exit(&em->em_lock);

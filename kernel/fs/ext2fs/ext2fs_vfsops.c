@@ -6,21 +6,29 @@
  * The three names are one driver: what it does follows the image's
  * feature bits.  An image with an incompatible feature the driver does
  * not know is refused (EINVAL, with the feature named on the console); an
- * unknown read-only-compatible feature, inline data, or a journal that
- * needs recovery (replay is not written yet) allow read-only mounts only
- * (EROFS for read-write).  A clean journal is left alone: metadata is
- * written in place, and the file system is consistent once synced.
+ * unknown read-only-compatible feature or inline data allow read-only
+ * mounts only (EROFS for read-write).
+ *
+ * The journal (ext2fs_journal.c): a journal that needs recovery is
+ * replayed at mount, read-only mounts included (as Linux does), unless
+ * noload/norecovery, which then needs a read-only mount; the superblock
+ * and descriptors are read again after the replay.  A journal that
+ * cannot be replayed fails the mount with the reason on the console.  A
+ * read-write mount of an image with a journal writes its metadata through
+ * it (ordered mode) until unmount or remount read-only, which leave an
+ * empty log and clear needs_recovery.  Without a journal (ext2, or
+ * noload) metadata is written in place.
  *
  * A read-write mount clears the superblock's "cleanly unmounted" state
  * and bumps the mount count at once; unmount writes everything back and
  * sets it again.
  *
- * Options (as Linux's ext4 takes them) are accepted and mostly mean
- * nothing yet: ro, rw, noatime, relatime, strictatime, nodiratime,
- * errors=continue|remount-ro|panic, data=ordered|writeback, barrier,
- * nobarrier, user_xattr, nouser_xattr, acl, noacl, sync, delalloc,
- * nodelalloc, noload, norecovery, commit=N, discard, nodiscard.
- * data=journal and anything else are EINVAL.
+ * Options (as Linux's ext4 takes them) are accepted: ro, rw, noatime,
+ * relatime, strictatime, nodiratime, errors=continue|remount-ro|panic,
+ * data=ordered|writeback (both ordered), barrier, nobarrier,
+ * user_xattr, nouser_xattr, acl, noacl, sync, delalloc, nodelalloc,
+ * noload, norecovery, commit=N (commits stay every 5 s), discard,
+ * nodiscard.  data=journal and anything else are EINVAL.
  */
 #include "ext2fs.h"
 
@@ -111,8 +119,10 @@ print_features(
 	printf("ext2fs: %s: %s\n", what, buf);
 }
 
+#define EXT2_MNT_NOLOAD 0x01 /* noload, norecovery */
+
 static int
-ext2fs_parse_opts(const char *opts)
+ext2fs_parse_opts(const char *opts, int *flagsp)
 {
 	static const char *const ok[] = {"ro", "rw", "noatime", "relatime",
 	    "strictatime", "nodiratime", "atime", "diratime", "barrier",
@@ -126,6 +136,7 @@ ext2fs_parse_opts(const char *opts)
 	char item[64];
 	size_t len;
 
+	*flagsp = 0;
 	for (p = opts; p != NULL && *p != '\0';
 	     p = *end != '\0' ? end + 1 : end) {
 		bool found = false;
@@ -146,6 +157,13 @@ ext2fs_parse_opts(const char *opts)
 			found = strcmp(item, ok[i]) == 0;
 		if (!found && strncmp(item, "commit=", 7) == 0)
 			found = true;
+		if (strcmp(item, "noload") == 0 ||
+		    strcmp(item, "norecovery") == 0)
+			*flagsp |= EXT2_MNT_NOLOAD;
+		if (strcmp(item, "data=journal") == 0) {
+			printf("ext2fs: data=journal is not supported\n");
+			return EINVAL;
+		}
 		if (!found) {
 			printf("ext2fs: unsupported option \"%s\"\n", item);
 			return EINVAL;
@@ -287,13 +305,6 @@ ext2fs_sb_check(struct ext2fs_mount *em, uint64_t devsize, bool rdonly)
 			printf("ext2fs: inline_data is read-only for now\n");
 		em->em_rdonly_only = true;
 	}
-	if (EXT2_HAS_INCOMPAT(em, EXT2_INCOMPAT_RECOVER)) {
-		printf("ext2fs: the journal needs recovery, which is not "
-		       "supported yet: %s\n",
-		    rdonly ? "mounting read-only without it"
-		           : "mount read-only or run e2fsck");
-		em->em_rdonly_only = true;
-	}
 	if (em->em_rdonly_only && !rdonly)
 		return EROFS;
 
@@ -383,17 +394,14 @@ bad:
 	return EUCLEAN;
 }
 
+static void ext2fs_unload(struct ext2fs_mount *em);
+
 static void
 ext2fs_mount_free(struct ext2fs_mount *em)
 {
-	if (em->em_gdt != NULL)
-		kmem_free(em->em_gdt, (size_t)em->em_gdtblocks * em->em_bsize);
-	if (em->em_gdtdirty != NULL)
-		kmem_free(em->em_gdtdirty, em->em_gdtblocks);
-	if (em->em_bbdirty != NULL)
-		kmem_free(em->em_bbdirty, em->em_ngroups);
-	if (em->em_ibdirty != NULL)
-		kmem_free(em->em_ibdirty, em->em_ngroups);
+	if (em->em_jnl != NULL)
+		(void)ext2fs_jnl_stop(em);
+	ext2fs_unload(em);
 	mutex_destroy(&em->em_lock);
 	kmem_free(em, sizeof(*em));
 }
@@ -416,17 +424,152 @@ ext2fs_set_clean(struct ext2fs_mount *em, bool clean)
 	return bflush(em->em_dev, true);
 }
 
+/* Reads the superblock and the group descriptors into em and checks them. */
+static int
+ext2fs_load(struct ext2fs_mount *em, uint64_t devsize, bool rdonly)
+{
+	struct buf *bp;
+	int error;
+
+	error = bread(em->em_dev, 1, EXT2_SUPER_SIZE, &bp);
+	if (error) {
+		if (bp != NULL)
+			brelse(bp);
+		return error;
+	}
+	memcpy(&em->em_sb, bp->b_data, EXT2_SUPER_SIZE);
+	bp->b_flags |= B_INVAL; /* file-system blocks will cover it */
+	brelse(bp);
+	if ((error = ext2fs_sb_check(em, devsize, rdonly)) != 0)
+		return error;
+
+	em->em_gdt =
+	    kmem_alloc((size_t)em->em_gdtblocks * em->em_bsize, KM_SLEEP);
+	em->em_gdtdirty = kmem_zalloc(em->em_gdtblocks, KM_SLEEP);
+	em->em_bbdirty = kmem_zalloc(em->em_ngroups, KM_SLEEP);
+	em->em_ibdirty = kmem_zalloc(em->em_ngroups, KM_SLEEP);
+	if (em->em_gdt == NULL || em->em_gdtdirty == NULL ||
+	    em->em_bbdirty == NULL || em->em_ibdirty == NULL)
+		return ENOMEM;
+	for (uint32_t b = 0; b < em->em_gdtblocks; b++) {
+		if ((error = ext2fs_bread(em, em->em_firstdata + 1 + b, &bp)))
+			return error;
+		memcpy(em->em_gdt + (size_t)b * em->em_bsize, bp->b_data,
+		    em->em_bsize);
+		brelse(bp);
+	}
+	return ext2fs_gd_check(em);
+}
+
+/* Frees what ext2fs_load allocated, so it can run again. */
+static void
+ext2fs_unload(struct ext2fs_mount *em)
+{
+	if (em->em_gdt != NULL)
+		kmem_free(em->em_gdt, (size_t)em->em_gdtblocks * em->em_bsize);
+	if (em->em_gdtdirty != NULL)
+		kmem_free(em->em_gdtdirty, em->em_gdtblocks);
+	if (em->em_bbdirty != NULL)
+		kmem_free(em->em_bbdirty, em->em_ngroups);
+	if (em->em_ibdirty != NULL)
+		kmem_free(em->em_ibdirty, em->em_ngroups);
+	em->em_gdt = NULL;
+	em->em_gdtdirty = em->em_bbdirty = em->em_ibdirty = NULL;
+}
+
+/*
+ * A journal that needs recovery: replayed (also for read-only mounts, as
+ * Linux does) unless noload; then the file system is read again.
+ */
+static int
+ext2fs_recover(
+    struct ext2fs_mount *em, uint64_t devsize, bool rdonly, int mflags)
+{
+	int error;
+
+	if (!EXT2_HAS_INCOMPAT(em, EXT2_INCOMPAT_RECOVER))
+		return 0;
+	if (mflags & EXT2_MNT_NOLOAD) {
+		if (!rdonly) {
+			printf("ext2fs: the journal needs recovery: noload "
+			       "needs a read-only mount\n");
+			return EINVAL;
+		}
+		printf("ext2fs: noload: the journal is not replayed\n");
+		em->em_rdonly_only = true;
+		return 0;
+	}
+	if (!EXT2_HAS_COMPAT(em, EXT2_COMPAT_HAS_JOURNAL)) {
+		printf("ext2fs: needs_recovery is set without a journal\n");
+		if (!rdonly)
+			return EUCLEAN;
+		em->em_rdonly_only = true;
+		return 0;
+	}
+	if ((error = ext2fs_jnl_replay(em)) != 0) {
+		printf("ext2fs: the journal cannot be replayed (error %d): "
+		       "run e2fsck\n",
+		    error);
+		return error;
+	}
+	/* The replay may have rewritten the superblock and descriptors. */
+	ext2fs_unload(em);
+	if ((error = ext2fs_load(em, devsize, rdonly)) != 0)
+		return error;
+	mutex_enter(&em->em_lock);
+	em->em_sb.s_feature_incompat &= le32(~(uint32_t)EXT2_INCOMPAT_RECOVER);
+	em->em_incompat &= ~(uint32_t)EXT2_INCOMPAT_RECOVER;
+	em->em_sbdirty = true;
+	mutex_exit(&em->em_lock);
+	if ((error = ext2fs_write_meta(em)) != 0 ||
+	    (error = bflush(em->em_dev, true)) != 0)
+		printf("ext2fs: cannot write the superblock after the "
+		       "replay: error %d\n",
+		    error);
+	return error;
+}
+
+/* Read-write from here: the journal (unless noload), then "not clean". */
+static int
+ext2fs_start_rw(struct ext2fs_mount *em, int mflags)
+{
+	struct ext2_super *sb = &em->em_sb;
+	uint64_t now = getnanotime() / 1000000000u;
+	int error;
+
+	if (EXT2_HAS_COMPAT(em, EXT2_COMPAT_HAS_JOURNAL) &&
+	    !(mflags & EXT2_MNT_NOLOAD) && (error = ext2fs_jnl_start(em)) != 0)
+		return error;
+	sb->s_mnt_count = le16((uint16_t)(le16(sb->s_mnt_count) + 1));
+	sb->s_mtime = le32((uint32_t)now);
+	if ((error = ext2fs_set_clean(em, false)) != 0) {
+		(void)ext2fs_jnl_stop(em);
+		return error;
+	}
+	return ext2fs_jnl_activate(em);
+}
+
+/* Back to read-only: the journal's last commit, then "clean". */
+static int
+ext2fs_stop_rw(struct ext2fs_mount *em)
+{
+	int error, e;
+
+	error = ext2fs_jnl_stop(em);
+	e = ext2fs_set_clean(em, true);
+	return error != 0 ? error : e;
+}
+
 static int
 ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 {
 	bool rdonly = vfs_isrdonly(mp);
 	struct ext2fs_mount *em = NULL;
 	struct vnode *devvp = NULL;
-	struct buf *bp;
 	uint64_t devsize;
-	int error;
+	int error, mflags;
 
-	if ((error = ext2fs_parse_opts(opts)) != 0)
+	if ((error = ext2fs_parse_opts(opts, &mflags)) != 0)
 		return error;
 	if ((error = ext2fs_opendev(source, rdonly, &devvp, &devsize)) != 0)
 		return error;
@@ -438,50 +581,20 @@ ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 	em->em_mp = mp;
 	em->em_devvp = devvp;
 	em->em_dev = devvp->v_rdev;
+	em->em_mflags = mflags;
 	if (devsize < EXT2_SUPER_OFFSET + EXT2_SUPER_SIZE) {
 		error = EINVAL;
 		goto fail;
 	}
-	error = bread(em->em_dev, 1, EXT2_SUPER_SIZE, &bp);
-	if (error) {
-		if (bp != NULL)
-			brelse(bp);
+	if ((error = ext2fs_load(em, devsize, rdonly)) != 0 ||
+	    (error = ext2fs_recover(em, devsize, rdonly, mflags)) != 0)
+		goto fail;
+	if (em->em_rdonly_only && !rdonly) {
+		error = EROFS;
 		goto fail;
 	}
-	memcpy(&em->em_sb, bp->b_data, EXT2_SUPER_SIZE);
-	bp->b_flags |= B_INVAL; /* file-system blocks will cover it */
-	brelse(bp);
-	if ((error = ext2fs_sb_check(em, devsize, rdonly)) != 0)
+	if (!rdonly && (error = ext2fs_start_rw(em, mflags)) != 0)
 		goto fail;
-
-	em->em_gdt =
-	    kmem_alloc((size_t)em->em_gdtblocks * em->em_bsize, KM_SLEEP);
-	em->em_gdtdirty = kmem_zalloc(em->em_gdtblocks, KM_SLEEP);
-	em->em_bbdirty = kmem_zalloc(em->em_ngroups, KM_SLEEP);
-	em->em_ibdirty = kmem_zalloc(em->em_ngroups, KM_SLEEP);
-	if (em->em_gdt == NULL || em->em_gdtdirty == NULL ||
-	    em->em_bbdirty == NULL || em->em_ibdirty == NULL) {
-		error = ENOMEM;
-		goto fail;
-	}
-	for (uint32_t b = 0; b < em->em_gdtblocks; b++) {
-		if ((error = ext2fs_bread(em, em->em_firstdata + 1 + b, &bp)))
-			goto fail;
-		memcpy(em->em_gdt + (size_t)b * em->em_bsize, bp->b_data,
-		    em->em_bsize);
-		brelse(bp);
-	}
-	if ((error = ext2fs_gd_check(em)) != 0)
-		goto fail;
-	if (!rdonly) {
-		struct ext2_super *sb = &em->em_sb;
-		uint64_t now = getnanotime() / 1000000000u;
-
-		sb->s_mnt_count = le16((uint16_t)(le16(sb->s_mnt_count) + 1));
-		sb->s_mtime = le32((uint32_t)now);
-		if ((error = ext2fs_set_clean(em, false)) != 0)
-			goto fail;
-	}
 	mp->mnt_data = em;
 	return 0;
 fail:
@@ -496,17 +609,17 @@ ext2fs_remount(struct mount *mp, unsigned long flags, const char *opts)
 {
 	struct ext2fs_mount *em = mp->mnt_data;
 	bool was_rdonly = vfs_isrdonly(mp), rdonly = (flags & MS_RDONLY) != 0;
-	int error;
+	int error, mflags;
 
-	if ((error = ext2fs_parse_opts(opts)) != 0)
+	if ((error = ext2fs_parse_opts(opts, &mflags)) != 0)
 		return error;
 	if (was_rdonly && !rdonly) {
 		if (em->em_rdonly_only)
 			return EROFS;
-		return ext2fs_set_clean(em, false);
+		return ext2fs_start_rw(em, em->em_mflags);
 	}
 	if (!was_rdonly && rdonly)
-		return ext2fs_set_clean(em, true);
+		return ext2fs_stop_rw(em);
 	return 0;
 }
 
@@ -518,7 +631,7 @@ ext2fs_unmount(struct mount *mp, int flags __unused)
 	int error = 0;
 
 	if (!rdonly)
-		error = ext2fs_set_clean(em, true);
+		error = ext2fs_stop_rw(em);
 	ext2fs_closedev(em->em_devvp, rdonly);
 	mp->mnt_data = NULL;
 	ext2fs_mount_free(em);
@@ -572,9 +685,11 @@ ext2fs_sync(struct mount *mp, bool waitfor)
 
 	if (vfs_isrdonly(mp))
 		return 0;
+	if (em->em_jnl != NULL || waitfor)
+		return ext2fs_jnl_commit(em, false);
 	if ((error = ext2fs_write_meta(em)) != 0)
 		return error;
-	return bflush(em->em_dev, waitfor);
+	return bflush(em->em_dev, false);
 }
 
 /* The device number of a device inode (old and new encodings). */

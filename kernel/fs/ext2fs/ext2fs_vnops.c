@@ -7,7 +7,9 @@
  * The VFS holds the vnode locks named in vfs.h around each call; those
  * are the locks of the inodes here.  Every change to an inode is written
  * into its inode-table buffer at once (ext2fs_iupdate), so sync only has
- * to write the descriptors, the superblock and the dirty buffers.
+ * to write the descriptors, the superblock and the dirty buffers.  Each
+ * operation that changes the file system is one journal transaction
+ * (the ext2fs_tx_* wrappers at the end); fsync commits.
  *
  * Reads do not update atime (as with noatime).  A file whose last name
  * goes keeps its blocks while a vnode holds it; reclaim frees them and
@@ -206,7 +208,7 @@ ext2fs_symlink_write(struct ext2fs_inode *ei, const char *target, size_t len)
 		return error;
 	memset(bp->b_data, 0, ei->ei_em->em_bsize);
 	memcpy(bp->b_data, target, len);
-	bdwrite(bp);
+	ext2fs_bdwrite_meta(ei->ei_em, bp);
 	ext2fs_isize_set(ei, len);
 	return ext2fs_iupdate(ei);
 }
@@ -777,8 +779,9 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		error = 0;
 		ext2fs_itime_now(ei, "mc");
 		error = ext2fs_iupdate(ei);
-		if (error == 0 && (ioflag & (IO_SYNC | IO_DSYNC)))
-			error = bflush(em->em_dev, true);
+		if (error == 0 && (ioflag & (IO_SYNC | IO_DSYNC)) &&
+		    em->em_jnl == NULL)
+			error = ext2fs_jnl_commit(em, false);
 	}
 	return error;
 }
@@ -845,13 +848,10 @@ static int
 ext2fs_fsync(struct vnode *vp, int flags __unused)
 {
 	struct ext2fs_mount *em = VTOEI(vp)->ei_em;
-	int error;
 
 	if (vfs_isrdonly(vp->v_mount))
 		return 0;
-	if ((error = ext2fs_write_meta(em)) != 0)
-		return error;
-	return bflush(em->em_dev, true);
+	return ext2fs_jnl_commit(em, false);
 }
 
 static int
@@ -895,31 +895,50 @@ ext2fs_inactive(struct vnode *vp, bool *recycle)
 }
 
 /*
- * Frees the inode of a file with no name left: its blocks, then the
- * inode itself.  Runs with the vnode out of the cache, so the number can
- * be handed out again at once.
+ * Frees the blocks and then the inode of a file with no name left.  The
+ * number can be handed out again at once, so this runs where nobody can
+ * reach the inode any more: in reclaim, or in the operation that took
+ * the last name when the caller holds the only reference.
  */
+static void
+ext2fs_idelete(struct ext2fs_inode *ei)
+{
+	struct vnode *vp = ei->ei_vnode;
+	bool hasblocks = vp->v_type == VREG || vp->v_type == VDIR ||
+	    (vp->v_type == VLNK &&
+	        (le32(ei->ei_raw->i_flags) & EXT2_EXTENTS_FL ||
+	            ext2fs_iblocks(ei) != 0));
+
+	if (ei->ei_freed)
+		return;
+	if (hasblocks && !(le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL))
+		(void)ext2fs_trunc_blocks(ei, 0);
+	ext2fs_isize_set(ei, 0);
+	ei->ei_raw->i_dtime = le32((uint32_t)(getnanotime() / 1000000000u));
+	(void)ext2fs_iupdate(ei);
+	ext2fs_ifree(ei->ei_em, ei->ei_ino, vp->v_type == VDIR);
+	ei->ei_freed = true;
+}
+
 static int
 ext2fs_reclaim(struct vnode *vp)
 {
 	struct ext2fs_inode *ei = VTOEI(vp);
+	struct ext2fs_mount *em = ei->ei_em;
 	size_t isize = ei->ei_rawsize;
+	bool del = nlink_get(ei) == 0 && !vfs_isrdonly(vp->v_mount) &&
+	    vp->v_mount->mnt_data != NULL;
 
-	if (nlink_get(ei) == 0 && !vfs_isrdonly(vp->v_mount) &&
-	    vp->v_mount->mnt_data != NULL) {
-		bool hasblocks = vp->v_type == VREG || vp->v_type == VDIR ||
-		    (vp->v_type == VLNK &&
-		        (le32(ei->ei_raw->i_flags) & EXT2_EXTENTS_FL ||
-		            ext2fs_iblocks(ei) != 0));
-
-		if (hasblocks &&
-		    !(le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL))
-			(void)ext2fs_trunc_blocks(ei, 0);
-		ext2fs_isize_set(ei, 0);
-		ei->ei_raw->i_dtime =
-		    le32((uint32_t)(getnanotime() / 1000000000u));
-		(void)ext2fs_iupdate(ei);
-		ext2fs_ifree(ei->ei_em, ei->ei_ino, vp->v_type == VDIR);
+	if (ei->ei_txhold) {
+		/* The transaction of the remove that took its last name. */
+		if (del)
+			ext2fs_idelete(ei);
+		ext2fs_trans_release(em);
+	} else if (del) {
+		/* Reclaim may run while others wait for it: never waits. */
+		ext2fs_trans_begin(em, EXT2_TX_NOWAIT);
+		ext2fs_idelete(ei);
+		ext2fs_trans_end(em, EXT2_TX_NOWAIT);
 	}
 	vp->v_data = NULL;
 	kmem_free(ei->ei_raw, isize);
@@ -927,19 +946,172 @@ ext2fs_reclaim(struct vnode *vp)
 	return 0;
 }
 
+/*
+ * The operations that change the file system, each one transaction of
+ * the journal (ext2fs_journal.c).  When the last name of a file goes
+ * while only the caller holds it, the caller's vrele reclaims it next:
+ * the transaction stays open until then (ext2fs_trans_handoff), so the
+ * name and the file go in one commit and a crash cannot leave the file
+ * allocated with no name.  (Its inode number must not be free while the
+ * vnode is cached, so the inode is freed in reclaim, not here.)  ENOSPC
+ * is retried once after a commit when freed blocks wait for one.
+ */
+static void
+ext2fs_tx_end_victim(struct ext2fs_mount *em, struct vnode *vp)
+{
+	struct ext2fs_inode *ei = vp != NULL ? VTOEI(vp) : NULL;
+
+	if (ei != NULL && nlink_get(ei) == 0 && !ei->ei_txhold &&
+	    __atomic_load_n(&vp->v_usecount, __ATOMIC_ACQUIRE) == 1 &&
+	    ext2fs_trans_handoff(em)) {
+		ei->ei_txhold = true;
+		return;
+	}
+	ext2fs_trans_end(em, 0);
+}
+
+#define EM_OF(vp) (VTOEI(vp)->ei_em)
+
+static int
+ext2fs_tx_create(struct vnode *dvp, const struct componentname *cn,
+    const struct vattr *va, struct vnode **vpp)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(dvp), 0);
+		error = ext2fs_create(dvp, cn, va, vpp);
+		ext2fs_trans_end(EM_OF(dvp), 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(dvp)));
+	return error;
+}
+
+static int
+ext2fs_tx_mkdir(struct vnode *dvp, const struct componentname *cn,
+    const struct vattr *va, struct vnode **vpp)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(dvp), 0);
+		error = ext2fs_mkdir(dvp, cn, va, vpp);
+		ext2fs_trans_end(EM_OF(dvp), 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(dvp)));
+	return error;
+}
+
+static int
+ext2fs_tx_symlink(struct vnode *dvp, const struct componentname *cn,
+    const struct vattr *va, const char *target, struct vnode **vpp)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(dvp), 0);
+		error = ext2fs_symlink(dvp, cn, va, target, vpp);
+		ext2fs_trans_end(EM_OF(dvp), 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(dvp)));
+	return error;
+}
+
+static int
+ext2fs_tx_link(
+    struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(dvp), 0);
+		error = ext2fs_link(dvp, cn, vp);
+		ext2fs_trans_end(EM_OF(dvp), 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(dvp)));
+	return error;
+}
+
+static int
+ext2fs_tx_remove(
+    struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
+{
+	int error;
+
+	ext2fs_trans_begin(EM_OF(dvp), 0);
+	error = ext2fs_remove(dvp, cn, vp);
+	ext2fs_tx_end_victim(EM_OF(dvp), error == 0 ? vp : NULL);
+	return error;
+}
+
+static int
+ext2fs_tx_rmdir(
+    struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
+{
+	int error;
+
+	ext2fs_trans_begin(EM_OF(dvp), 0);
+	error = ext2fs_rmdir(dvp, cn, vp);
+	ext2fs_tx_end_victim(EM_OF(dvp), error == 0 ? vp : NULL);
+	return error;
+}
+
+static int
+ext2fs_tx_rename(struct vnode *fdvp, const struct componentname *fcn,
+    struct vnode *fvp, struct vnode *tdvp, const struct componentname *tcn,
+    struct vnode *tvp, unsigned flags)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(fdvp), 0);
+		error = ext2fs_rename(fdvp, fcn, fvp, tdvp, tcn, tvp, flags);
+		ext2fs_tx_end_victim(EM_OF(fdvp),
+		    error == 0 && tvp != fvp && !(flags & RENAME_EXCHANGE)
+		        ? tvp
+		        : NULL);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(fdvp)));
+	return error;
+}
+
+static int
+ext2fs_tx_setattr(struct vnode *vp, const struct vattr *va)
+{
+	int error;
+
+	do {
+		ext2fs_trans_begin(EM_OF(vp), 0);
+		error = ext2fs_setattr(vp, va);
+		ext2fs_trans_end(EM_OF(vp), 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(EM_OF(vp)));
+	return error;
+}
+
+static int
+ext2fs_tx_write(struct vnode *vp, struct uio *uio, int ioflag)
+{
+	struct ext2fs_mount *em = EM_OF(vp);
+	int error;
+
+	do {
+		ext2fs_trans_begin(em, 0);
+		error = ext2fs_write(vp, uio, ioflag);
+		ext2fs_trans_end(em, 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(em));
+	if (error == 0 && (ioflag & (IO_SYNC | IO_DSYNC)) && em->em_jnl)
+		error = ext2fs_jnl_commit(em, false);
+	return error;
+}
+
 const struct vnodeops ext2fs_vnodeops = {
     .vop_lookup = ext2fs_lookup,
-    .vop_create = ext2fs_create,
-    .vop_mkdir = ext2fs_mkdir,
-    .vop_symlink = ext2fs_symlink,
-    .vop_link = ext2fs_link,
-    .vop_remove = ext2fs_remove,
-    .vop_rmdir = ext2fs_rmdir,
-    .vop_rename = ext2fs_rename,
+    .vop_create = ext2fs_tx_create,
+    .vop_mkdir = ext2fs_tx_mkdir,
+    .vop_symlink = ext2fs_tx_symlink,
+    .vop_link = ext2fs_tx_link,
+    .vop_remove = ext2fs_tx_remove,
+    .vop_rmdir = ext2fs_tx_rmdir,
+    .vop_rename = ext2fs_tx_rename,
     .vop_getattr = ext2fs_getattr,
-    .vop_setattr = ext2fs_setattr,
+    .vop_setattr = ext2fs_tx_setattr,
     .vop_read = ext2fs_read,
-    .vop_write = ext2fs_write,
+    .vop_write = ext2fs_tx_write,
     .vop_readdir = ext2fs_readdir,
     .vop_readlink = ext2fs_readlink,
     .vop_fsync = ext2fs_fsync,

@@ -2,6 +2,7 @@
 # included by tests/tests.mk.
 #   t_ext2fs                  the driver's own cases (t_ext2fs.c, the
 #                             generic t_*.c rule) with e2fsprogs as oracle
+#   t_ext2fs_journal          the journal: replay, commits, crash sweep
 #   t_vfs_<type>_<bsize>      the VFS conformance suite on an image of
 #                             each type at 1 KiB and 4 KiB blocks
 # They link librumpfs_ext2fs, which registers ext2, ext3 and ext4.
@@ -16,6 +17,11 @@ $(E2T)/e2fs_util.o: tests/fs/ext2fs/e2fs_util.c $(E2_HDRS) $(GENHDRS)
 
 $(E2T)/t_ext2fs: $(E2T)/e2fs_util.o
 $(E2T)/t_ext2fs: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
+# t_ext2fs_journal: replay, commits and the crash sweep (the platform's
+# fault switch, platform/posix/rumpuser_fault.h).
+$(E2T)/t_ext2fs_journal: $(E2T)/e2fs_util.o platform/posix/rumpuser_fault.h
+$(E2T)/t_ext2fs_journal: TEXTRA = -Iplatform/posix $(E2T)/e2fs_util.o \
+	$(E2_LIBFLAGS)
 
 # make check runs the suite on three images that cover each fstype, both
 # block sizes, extents and indirect blocks (about 30 s each); the other
@@ -42,6 +48,7 @@ tests: $(E2_VFS_PROGS) $(E2_VFS_FULL_PROGS)
 # (build it with SAN=asan CC=clang for the sanitizer sweep).
 check-ext2fs-full: all $(E2_VFS_FULL_PROGS)
 	@E2_FULL=1 sh scripts/runtests.sh $(B) $(E2T)/t_ext2fs \
+		$(E2T)/t_ext2fs_journal \
 		$(E2_VFS_PROGS) $(E2_VFS_FULL_PROGS)
 .PHONY: check-ext2fs-full
 

@@ -716,8 +716,8 @@ T_CASE(loop_mount,
 /* ------------------------------------------------------ other checks */
 
 T_CASE(features,
-    "unknown incompat: EINVAL; unknown ro_compat and "
-    "needs_recovery: read-only only")
+    "unknown incompat: EINVAL; unknown ro_compat: read-only only; "
+    "needs_recovery: replayed, or read-only with noload")
 {
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ft");
@@ -751,10 +751,18 @@ T_CASE(features,
 	    e2_run(NULL, 0, "debugfs -w -R 'feature needs_recovery' '%s'", img),
 	    0);
 	e2_register(img);
-	T_ERRNO(mount_as("ext3", 0), EROFS);
-	mount_ok("ext3", MS_RDONLY);
+	/* needs_recovery with an empty log: noload only read-only. */
+	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext3", 0, "noload"), EINVAL);
+	T_OK(rump_sys_mount(E2_DEV, MNT, "ext3", MS_RDONLY, "norecovery"));
+	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext3", MS_REMOUNT, NULL), EROFS);
+	umount_ok();
+	mount_ok("ext3", 0);
 	umount_ok();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
+	e2_fsck(img);
+	T_EQ(e2_run(NULL, 0,
+	         "dumpe2fs -h '%s' 2>/dev/null | grep -q needs_recovery", img),
+	    1);
 
 	/* Not an ext2 image at all. */
 	T_EQ(e2_run(NULL, 0,
