@@ -21,16 +21,21 @@
  * is durable).  A commit:
  *   1. applies the deferred frees (revoking freed blocks that are in the
  *      log) and writes descriptors and superblock into buffers;
- *   2. flushes file data and earlier committed metadata (ordered mode),
- *      waits, and syncs the device;
+ *   2. starts writing file data and earlier committed metadata (ordered
+ *      mode);
  *   3. writes descriptor blocks with the copies, revoke blocks (and the
- *      journal superblock when the log was empty), waits, syncs;
+ *      journal superblock when the log was empty), waits for all of
+ *      these and the data, syncs the device;
  *   4. writes the commit block, waits, syncs;
  *   5. unpins the buffers: the buffer cache writes them home later.
- * A checkpoint (when the log is half full, at unmount, and before a
- * transaction that would not fit) flushes everything home, syncs, and
- * writes the journal superblock with an empty log.  The log never wraps
- * while we write it: it restarts at s_first after each checkpoint.
+ * A checkpoint (after a commit that leaves the log half full, and at
+ * unmount) flushes everything home, syncs, and writes the journal
+ * superblock with an empty log; it runs only between transactions, when
+ * nothing is pinned.  The log never wraps while we write it: it restarts
+ * at s_first after each checkpoint.  A transaction is committed once it
+ * takes a quarter of the log, so the next one fits; a single operation
+ * bigger than what is left is written in place (not atomically, with a
+ * warning on the console).
  * Commits happen on fsync, sync, unmount, every 5 s (commit=) from the
  * journal thread, and when a transaction grows past a quarter of the log.
  * The superblock's RECOVER bit is set on disk from the mount to the
@@ -1514,25 +1519,37 @@ jnl_do_commit(struct ext2fs_mount *em, struct ext2fs_jnl *j, bool ckpt)
 		brelse(bp);
 	}
 
-	/* 2. Ordered mode: the data (and older metadata) first. */
-	if ((error = bflush(em->em_dev, true)) != 0)
-		goto out;
-	if (nb == 0 && nr == 0)
+	/*
+	 * 2. Ordered mode: the data (and older metadata) go out now; the
+	 * log blocks join them, and the wait and device sync before the
+	 * commit block cover both.
+	 */
+	if (nb == 0 && nr == 0) {
+		error = bflush(em->em_dev, true);
 		goto done;
+	}
+	(void)bflush(em->em_dev, false);
 	need = jnl_need(j, nb, nr);
-	if (need > j->j_maxlen - j->j_first) {
-		/* Bigger than the whole log: no atomicity is possible. */
+	if (need > j->j_maxlen - j->j_head) {
+		/*
+		 * Does not fit after what the log holds.  Checkpointing now
+		 * is no way out: blocks of this transaction that earlier ones
+		 * logged would go home with uncommitted contents, or not at
+		 * all.  Transactions are cut at a quarter of the log and the
+		 * log is checkpointed past half, so only one operation
+		 * bigger than that comes here: it is written in place.
+		 */
 		printf("ext2fs: journal: a transaction of %zu blocks does "
 		       "not fit in the log: written in place\n",
 		    nb);
 		jnl_unpin(j, blks, nb);
-		if ((error = jnl_checkpoint(j)) != 0)
-			goto out;
+		mutex_enter(&j->j_mtx);
+		blkset_clear(&j->j_tset);
+		mutex_exit(&j->j_mtx);
+		ckpt = true;
+		j->j_empty = false; /* so that the checkpoint runs */
 		goto done;
 	}
-	if (!j->j_empty && j->j_head + need > j->j_maxlen &&
-	    (error = jnl_checkpoint(j)) != 0)
-		goto out;
 
 	/* 3, 4. The log and the commit block. */
 	if ((error = jnl_write_trans(j, blks, nb, rev, nr)) != 0)
@@ -1549,7 +1566,7 @@ jnl_do_commit(struct ext2fs_mount *em, struct ext2fs_jnl *j, bool ckpt)
 	if (j->j_head - j->j_first > (j->j_maxlen - j->j_first) / 2)
 		ckpt = true;
 done:
-	if (ckpt && !j->j_empty)
+	if (error == 0 && ckpt && !j->j_empty)
 		error = jnl_checkpoint(j);
 out:
 	if (blks != NULL)

@@ -545,6 +545,14 @@ workload(const char *root, int nfiles, struct rec *recs, int *nrec)
 				(void)rump_sys_rmdir(name);
 		}
 	}
+	/* Many small commits, so the log fills and is checkpointed. */
+	for (int i = 0; i < nfiles; i++) {
+		snprintf(name, sizeof(name), "%s/s%d", dirs[i % 2], i);
+		if (write_file(
+		        name, 100 + (unsigned)i, 500 + (unsigned)i, true) == 0)
+			add_rec(recs, nrec, name, 100 + (unsigned)i,
+			    500 + (unsigned)i);
+	}
 	snprintf(name, sizeof(name), "%s/last", root);
 	if (write_file(name, 12345, 7, true) == 0)
 		add_rec(recs, nrec, name, 12345, 7);
@@ -752,7 +760,7 @@ T_CASE(commit_linux,
 
 /* ------------------------------------------------ the crash sweep */
 
-#define SWEEP_FILES 24
+#define SWEEP_FILES 50
 
 /*
  * Runs the workload on path in a child whose fault switch cuts the power
@@ -854,7 +862,10 @@ sweep_case(const char *type, unsigned bsize, int quick, int full)
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "js");
 	snprintf(base, sizeof(base), "%s.base", img);
-	e2_mkfs(base, type, bsize, NULL, "32M");
+	/* The smallest journal (1024 blocks), so the log fills and is
+	 * checkpointed during the workload. */
+	e2_mkfs(base, type, bsize, bsize == 1024 ? "-J size=1" : "-J size=4",
+	    "32M");
 	copy_image(base, img);
 	w = sweep_workload(img, type, -1);
 	fsyncs = nrec;
@@ -889,12 +900,12 @@ T_CASE(crash_sweep_4k,
     "power cut after N writes (N sampled over the workload's writes), "
     "ext4 4 KiB: remount replays, fsync'd files intact, e2fsck clean")
 {
-	sweep_case("ext4", 4096, 24, 200);
+	sweep_case("ext4", 4096, 60, 400);
 }
 
 T_CASE(crash_sweep_1k, "the same on ext4 with 1 KiB blocks")
 {
-	sweep_case("ext4", 1024, 24, 200);
+	sweep_case("ext4", 1024, 60, 400);
 }
 
 T_CASE(crash_linux,
@@ -920,5 +931,61 @@ T_CASE(crash_linux,
 		T_ASSERT(needs_recovery(img));
 		linux_check(img, cut);
 	}
+	rm_images(img);
+}
+
+T_CASE(commit_timer,
+    "changes nobody fsyncs are committed within 5 s (commit=): a copy "
+    "taken after 6 s replays them")
+{
+	static struct rec r[1];
+	int n = 0;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "jt");
+	e2_mkfs(img, "ext4", 4096, NULL, "16M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(write_file(MNT "/unsynced", 50000, 5, false));
+	sleep(7);
+	snprintf(cpy, sizeof(cpy), "%s.c", img);
+	copy_image(img, cpy);
+	rumpk_replay(cpy, "ext4", 0);
+	snprintf(r[0].r_name, sizeof(r[0].r_name), "%s", MNT "/unsynced");
+	r[0].r_size = 50000;
+	r[0].r_seed = 5;
+	n = 1;
+	check_recs("/mnt2", MNT, r, n, ~0ull);
+	rumpk_done();
+	e2_fsck(cpy);
+	umount_ok();
+	e2_fsck(img);
+	rm_images(img);
+}
+
+T_CASE(remount,
+    "remount read-only empties the log and clears needs_recovery; "
+    "read-write again journals; data=journal is EINVAL")
+{
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "jm");
+	e2_mkfs(img, "ext4", 1024, NULL, "16M");
+	boot();
+	e2_register(img);
+	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "data=journal"), EINVAL);
+	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "data=writeback"));
+	T_OK(write_file(MNT "/a", 3000, 1, true));
+	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", MS_REMOUNT | MS_RDONLY, NULL));
+	T_ASSERT(!needs_recovery(img));
+	T_EQ(journal_start(img), 0);
+	e2_fsck(img);
+	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", MS_REMOUNT, NULL));
+	T_ASSERT(needs_recovery(img));
+	T_OK(write_file(MNT "/b", 3000, 2, true));
+	T_ASSERT(journal_start(img) != 0);
+	umount_ok();
+	e2_fsck(img);
+	T_ASSERT(!needs_recovery(img));
 	rm_images(img);
 }
