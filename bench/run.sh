@@ -29,6 +29,8 @@
 #   BENCH_VFS_OUT (bench/results/vfs.json)
 #   BENCH_SP_REPS (7), BENCH_SP_N (20000)   remote-client benchmarks
 #   BENCH_SP_OUT (bench/results/sysproxy.json)
+#   BENCH_JNL_REPS (5), BENCH_JNL_OUT (bench/results/ext2fs_journal.json)
+#                         the ext4 journal (BENCH_ONLY=jnl)
 #   BENCH_NET_REPS (5), BENCH_NET_MB (256), BENCH_NET_RR (5000),
 #   BENCH_NET_CONNS (10000)        networking; BENCH_NET_OUT
 #                                  (bench/results/net.json)
@@ -270,12 +272,27 @@ net()
 	echo "bench: results in $NET_OUT"
 }
 
+# The ext4 journal: ext2fs_journal.json (the program does its own
+# medians: commit latency vs the host, 10,000 creates with and without a
+# journal).
+JNL_REPS=${BENCH_JNL_REPS:-5}
+JNL_OUT=${BENCH_JNL_OUT:-bench/results/ext2fs_journal.json}
+jnl()
+{
+	[ -x "$BIN/jnl_ext2fs" ] || die "$BIN/jnl_ext2fs missing: run make bench"
+	echo "bench: ext4 journal x $JNL_REPS"
+	"$BIN/jnl_ext2fs" "${BENCH_ETFS_DIR:-/var/tmp}" "$JNL_REPS" "$JNL_OUT" ||
+		die "jnl_ext2fs failed"
+	echo "bench: results in $JNL_OUT"
+}
+
 case $ONLY in
 kern) kern ;;
 vfs) vfs ;;
 sysproxy) sysproxy ;;
 net) net ;;
-'') kern && vfs && sysproxy && net ;;
-*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\" or empty" ;;
+jnl) jnl ;;
+'') kern && vfs && sysproxy && net && jnl ;;
+*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\", \"jnl\" or empty" ;;
 esac
 exit 0
