@@ -9,6 +9,8 @@
  *     indirect blocks; logical block → device block, growth, truncation)
  *   → the allocator and metadata (ext2fs_subr.c: group descriptors,
  *     bitmaps, superblock, checksums)
+ *   → the journal (ext2fs_journal.c): metadata buffers go through it
+ *     (ext2fs_bdwrite_meta) in transactions when the image has one
  *   → the buffer cache (bread/getblk/bdwrite) on the mounted block device.
  *
  * One driver serves the fstypes ext2, ext3 and ext4; what it does follows
@@ -22,8 +24,8 @@
  * em_lock guards the allocator: bitmaps, group descriptors and the
  * superblock copy.  Order: vnode locks → buffers of file metadata
  * (extent and indirect blocks, directory blocks, inode tables) →
- * em_lock → bitmap buffers.  Nothing under em_lock takes a vnode or a
- * metadata buffer.
+ * em_lock → bitmap buffers → the journal's j_mtx.  Nothing under em_lock
+ * takes a vnode or a metadata buffer.
  */
 #ifndef KERNEL_FS_EXT2FS_EXT2FS_H
 #define KERNEL_FS_EXT2FS_EXT2FS_H

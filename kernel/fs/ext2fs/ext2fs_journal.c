@@ -839,9 +839,12 @@ ext2fs_jnl_replay(struct ext2fs_mount *em)
 		    error);
 		goto out;
 	}
-	printf("ext2fs: journal replayed: transactions %u-%u, %u blocks, "
-	       "%zu revoked\n",
-	    seq, end - 1, n, rev.rm_n);
+	if (end == seq)
+		printf("ext2fs: journal: no complete transaction to replay\n");
+	else
+		printf("ext2fs: journal replayed: transactions %u-%u, %u "
+		       "blocks, %zu revoked\n",
+		    seq, end - 1, n, rev.rm_n);
 done:
 	j->j_sb.s_start = 0;
 	j->j_sb.s_sequence = be32(end);
