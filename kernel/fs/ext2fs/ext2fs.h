@@ -66,6 +66,7 @@ struct ext2fs_mount {
 	bool em_hugefile;       /* [I] */
 	bool em_rdonly_only;    /* [I] the image allows read-only only */
 	int em_mflags;          /* [I] mount options (ext2fs_vfsops.c) */
+	unsigned em_commit_s;   /* [I] commit=: seconds between commits */
 	uint64_t em_maxsize;    /* [I] largest file size */
 	uint64_t em_rsvblocks;  /* [I] blocks reserved for root */
 	kmutex_t em_lock;

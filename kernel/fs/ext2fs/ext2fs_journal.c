@@ -13,7 +13,10 @@
  * Writing: one running transaction.  Each modifying vnode operation runs
  * between ext2fs_trans_begin and ext2fs_trans_end (shared; nested calls
  * of one thread count once); a commit waits until no operation is inside
- * and then runs alone.  Metadata buffers are released through
+ * and then runs alone.  Commits waiting keep new operations out, except
+ * reclaim (EXT2_TX_NOWAIT), which others may be waiting for; an
+ * operation can hand its hold over to the reclaim that follows it
+ * (ext2fs_trans_handoff/release).  Metadata buffers are released through
  * ext2fs_bdwrite_meta, which pins them (B_PINNED: the buffer cache does
  * not write them home) and adds them to the running transaction.  Freed
  * blocks are not given back until the commit that frees them (the bitmap
@@ -36,10 +39,10 @@
  * takes a quarter of the log, so the next one fits; a single operation
  * bigger than what is left is written in place (not atomically, with a
  * warning on the console).
- * Commits happen on fsync, sync, unmount, every 5 s (commit=) from the
- * journal thread, and when a transaction grows past a quarter of the log.
- * The superblock's RECOVER bit is set on disk from the mount to the
- * unmount's last checkpoint.
+ * Commits happen on fsync, sync, unmount, 5 s (commit=N) after the first
+ * change of a transaction from the journal thread, and when a transaction grows
+ * past a quarter of the log. The superblock's RECOVER bit is set on disk from
+ * the mount to the unmount's last checkpoint.
  *
  * Locks: j_mtx guards the transaction state ([j]); order em_lock → j_mtx
  * (bdwrite_meta runs under em_lock for bitmaps); j_mtx is never held
@@ -48,7 +51,6 @@
 #include "ext2fs.h"
 #include "jbd2_format.h"
 
-#define JNL_COMMIT_NS  (5 * 1000000000ull)
 #define JNL_MAXHOLDERS 64
 #define JNL_MAXLEN     (1u << 22) /* journal blocks we map */
 #define BLKSET_EMPTY   UINT64_MAX
@@ -1624,7 +1626,7 @@ ext2fs_jnl_commit(struct ext2fs_mount *em, bool ckpt)
 	return error;
 }
 
-/* The journal thread: commits a transaction at most JNL_COMMIT_NS old. */
+/* The journal thread: commits a transaction em_commit_s seconds old. */
 static void
 jnl_thread(void *arg)
 {
@@ -1640,7 +1642,8 @@ jnl_thread(void *arg)
 			break;
 		due = j->j_kick ||
 		    ((j->j_tset.bs_n > 0 || j->j_nfrees > 0) &&
-		        getnanouptime() - j->j_tstart >= JNL_COMMIT_NS);
+		        getnanouptime() - j->j_tstart >=
+		            (uint64_t)em->em_commit_s * 1000000000u);
 		if (!due || j->j_error != 0)
 			continue;
 		j->j_kick = false;

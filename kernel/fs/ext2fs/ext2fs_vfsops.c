@@ -27,7 +27,8 @@
  * relatime, strictatime, nodiratime, errors=continue|remount-ro|panic,
  * data=ordered|writeback (both ordered), barrier, nobarrier,
  * user_xattr, nouser_xattr, acl, noacl, sync, delalloc, nodelalloc,
- * noload, norecovery, commit=N (commits stay every 5 s), discard,
+ * noload, norecovery, commit=N (seconds between journal commits,
+ * default 5; kept from the mount, not changed by a remount), discard,
  * nodiscard.  data=journal and anything else are EINVAL.
  */
 #include "ext2fs.h"
@@ -121,8 +122,12 @@ print_features(
 
 #define EXT2_MNT_NOLOAD 0x01 /* noload, norecovery */
 
+/*
+ * Checks the options; *flagsp gets EXT2_MNT_*, *commitp the commit
+ * interval in seconds (commit=N; 0 or absent: 5, as Linux).
+ */
 static int
-ext2fs_parse_opts(const char *opts, int *flagsp)
+ext2fs_parse_opts(const char *opts, int *flagsp, unsigned *commitp)
 {
 	static const char *const ok[] = {"ro", "rw", "noatime", "relatime",
 	    "strictatime", "nodiratime", "atime", "diratime", "barrier",
@@ -137,6 +142,7 @@ ext2fs_parse_opts(const char *opts, int *flagsp)
 	size_t len;
 
 	*flagsp = 0;
+	*commitp = 5;
 	for (p = opts; p != NULL && *p != '\0';
 	     p = *end != '\0' ? end + 1 : end) {
 		bool found = false;
@@ -155,8 +161,19 @@ ext2fs_parse_opts(const char *opts, int *flagsp)
 		item[len] = '\0';
 		for (size_t i = 0; i < nitems(ok) && !found; i++)
 			found = strcmp(item, ok[i]) == 0;
-		if (!found && strncmp(item, "commit=", 7) == 0)
+		if (!found && strncmp(item, "commit=", 7) == 0) {
+			unsigned long n = 0;
+			const char *d = item + 7;
+
+			for (; *d >= '0' && *d <= '9' && n <= 86400; d++)
+				n = n * 10 + (unsigned long)(*d - '0');
+			if (*d != '\0' || d == item + 7 || n > 86400) {
+				printf("ext2fs: bad option \"%s\"\n", item);
+				return EINVAL;
+			}
+			*commitp = n == 0 ? 5 : (unsigned)n;
 			found = true;
+		}
 		if (strcmp(item, "noload") == 0 ||
 		    strcmp(item, "norecovery") == 0)
 			*flagsp |= EXT2_MNT_NOLOAD;
@@ -567,9 +584,10 @@ ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 	struct ext2fs_mount *em = NULL;
 	struct vnode *devvp = NULL;
 	uint64_t devsize;
+	unsigned commit;
 	int error, mflags;
 
-	if ((error = ext2fs_parse_opts(opts, &mflags)) != 0)
+	if ((error = ext2fs_parse_opts(opts, &mflags, &commit)) != 0)
 		return error;
 	if ((error = ext2fs_opendev(source, rdonly, &devvp, &devsize)) != 0)
 		return error;
@@ -582,6 +600,7 @@ ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 	em->em_devvp = devvp;
 	em->em_dev = devvp->v_rdev;
 	em->em_mflags = mflags;
+	em->em_commit_s = commit;
 	if (devsize < EXT2_SUPER_OFFSET + EXT2_SUPER_SIZE) {
 		error = EINVAL;
 		goto fail;
@@ -609,9 +628,10 @@ ext2fs_remount(struct mount *mp, unsigned long flags, const char *opts)
 {
 	struct ext2fs_mount *em = mp->mnt_data;
 	bool was_rdonly = vfs_isrdonly(mp), rdonly = (flags & MS_RDONLY) != 0;
+	unsigned commit;
 	int error, mflags;
 
-	if ((error = ext2fs_parse_opts(opts, &mflags)) != 0)
+	if ((error = ext2fs_parse_opts(opts, &mflags, &commit)) != 0)
 		return error;
 	if (was_rdonly && !rdonly) {
 		if (em->em_rdonly_only)
