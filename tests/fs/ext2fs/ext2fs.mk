@@ -44,10 +44,12 @@ $(E2_VFS_PROGS) $(E2_VFS_FULL_PROGS): $(E2T)/t_vfs_%: tests/fs/ext2fs/vfs_ext2fs
 TEST_PROGS += $(E2_VFS_PROGS)
 tests: $(E2_VFS_PROGS) $(E2_VFS_FULL_PROGS)
 
-# All six suites, the 20,000-file directory and 2,000 corrupt images each
-# (build it with SAN=asan CC=clang for the sanitizer sweep).
+# All six suites, the 20,000-file directory and 2,000 corrupt images each,
+# the journal's crash sweeps with 240 cuts (a case may take minutes: the
+# time limit is 600 s unless T_TIMEOUT says otherwise); build it with
+# SAN=asan CC=clang for the sanitizer sweep.
 check-ext2fs-full: all $(E2_VFS_FULL_PROGS)
-	@E2_FULL=1 sh scripts/runtests.sh $(B) $(E2T)/t_ext2fs \
+	@E2_FULL=1 T_TIMEOUT=$${T_TIMEOUT:-600} sh scripts/runtests.sh $(B) $(E2T)/t_ext2fs \
 		$(E2T)/t_ext2fs_journal \
 		$(E2_VFS_PROGS) $(E2_VFS_FULL_PROGS)
 .PHONY: check-ext2fs-full
