@@ -792,8 +792,9 @@ end:
 	return 0;
 }
 
+/* Writes the journal superblock; async: the caller waits (bflush). */
 static int
-jnl_write_super(struct ext2fs_jnl *j)
+jnl_write_super_how(struct ext2fs_jnl *j, bool async)
 {
 	struct buf *bp;
 	int error;
@@ -803,7 +804,15 @@ jnl_write_super(struct ext2fs_jnl *j)
 	if ((error = jnl_bread(j, 0, &bp)) != 0)
 		return error;
 	memcpy(bp->b_data, &j->j_sb, sizeof(j->j_sb));
+	if (async)
+		bp->b_flags |= B_ASYNC;
 	return bwrite(bp);
+}
+
+static int
+jnl_write_super(struct ext2fs_jnl *j)
+{
+	return jnl_write_super_how(j, false);
 }
 
 int
@@ -1280,9 +1289,10 @@ jnl_write_trans(struct ext2fs_jnl *j, const uint64_t *blks, size_t nb,
 	int error;
 
 	if (j->j_empty) {
+		/* Waited for with the log blocks, before the commit block. */
 		j->j_sb.s_start = be32(j->j_head);
 		j->j_sb.s_sequence = be32(j->j_seq);
-		if ((error = jnl_write_super(j)) != 0)
+		if ((error = jnl_write_super_how(j, true)) != 0)
 			return error;
 	}
 	for (size_t i = 0; i < nb; i++) {
