@@ -1608,12 +1608,18 @@ ext2fs_jnl_commit(struct ext2fs_mount *em, bool ckpt)
 	struct ext2fs_jnl *j = em->em_jnl;
 	int error;
 
-	if (j == NULL || !j->j_on) {
+	if (j != NULL) {
+		mutex_enter(&j->j_mtx);
+		if (!j->j_on) {
+			mutex_exit(&j->j_mtx);
+			j = NULL;
+		}
+	}
+	if (j == NULL) {
 		if ((error = ext2fs_write_meta(em)) != 0)
 			return error;
 		return bflush(em->em_dev, true);
 	}
-	mutex_enter(&j->j_mtx);
 	if (jnl_holder(j) >= 0)
 		panic("ext2fs_jnl_commit: called inside a transaction");
 	while (j->j_want)

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -502,13 +503,17 @@ struct rec {
 static int
 write_file(const char *name, unsigned size, unsigned seed, bool sync)
 {
-	static unsigned char buf[400000];
+	unsigned char *buf = malloc(size + 1); /* threads call this too */
 	int fd, error = 0;
 
+	if (buf == NULL)
+		return -1;
 	pattern(buf, size, seed);
 	if ((fd = rump_sys_open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) ==
-	    -1)
+	    -1) {
+		free(buf);
 		return -1;
+	}
 	for (unsigned off = 0; off < size;) {
 		unsigned n = size - off < 8192 ? size - off : 8192;
 		ssize_t w = rump_sys_write(fd, buf + off, n);
@@ -523,6 +528,7 @@ write_file(const char *name, unsigned size, unsigned seed, bool sync)
 		error = -1;
 	if (rump_sys_close(fd) == -1)
 		error = -1;
+	free(buf);
 	return error;
 }
 
@@ -1049,5 +1055,75 @@ T_CASE(remount,
 	umount_ok();
 	e2_fsck(img);
 	T_ASSERT(!needs_recovery(img));
+	rm_images(img);
+}
+
+/* One of the threads of the concurrency case: files of its own. */
+static void *
+conc_thread(void *arg)
+{
+	long t = (long)arg;
+	char name[64], to[64];
+
+	for (int i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), MNT "/t%ld/f%d", t, i);
+		if (write_file(name, 3000 + (unsigned)(i * 37),
+		        (unsigned)(t * 1000 + i), i % 3 == 0) != 0)
+			return (void *)1;
+		if (i % 3 == 1) {
+			snprintf(to, sizeof(to), MNT "/t%ld/g%d", t, i);
+			if (rump_sys_rename(name, to) != 0)
+				return (void *)1;
+		} else if (i % 3 == 2 && rump_sys_unlink(name) != 0) {
+			return (void *)1;
+		}
+		if (i % 10 == 9)
+			rump_sys_sync();
+	}
+	return NULL;
+}
+
+T_CASE(concurrent,
+    "four threads create, write, fsync, rename and unlink at once while "
+    "commits run: files intact, e2fsck clean")
+{
+	static unsigned char want[16384], got[16384];
+	pthread_t th[4];
+	char name[64];
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "jq");
+	e2_mkfs(img, "ext4", 1024, "-J size=1", "32M");
+	boot();
+	e2_register(img);
+	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "commit=1"));
+	for (long t = 0; t < 4; t++) {
+		snprintf(name, sizeof(name), MNT "/t%ld", t);
+		T_OK(rump_sys_mkdir(name, 0755));
+	}
+	for (long t = 0; t < 4; t++)
+		T_EQ(pthread_create(&th[t], NULL, conc_thread, (void *)t), 0);
+	for (long t = 0; t < 4; t++) {
+		void *rv;
+
+		T_EQ(pthread_join(th[t], &rv), 0);
+		T_ASSERT(rv == NULL);
+	}
+	umount_ok();
+	e2_fsck(img);
+	mount_ok("ext4", MS_RDONLY);
+	for (long t = 0; t < 4; t++)
+		for (int i = 0; i < 150; i += 3) {
+			unsigned size = 3000 + (unsigned)(i * 37);
+			int fd;
+
+			snprintf(name, sizeof(name), MNT "/t%ld/f%d", t, i);
+			pattern(want, size, (unsigned)(t * 1000 + i));
+			T_OK(fd = rump_sys_open(name, O_RDONLY));
+			T_EQ(rump_sys_read(fd, got, sizeof(got)), size);
+			T_ASSERT(memcmp(got, want, size) == 0);
+			T_OK(rump_sys_close(fd));
+		}
+	umount_ok();
 	rm_images(img);
 }
