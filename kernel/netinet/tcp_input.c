@@ -618,7 +618,7 @@ tcp_input(struct mbuf *m, int off)
 	}
 	ip = mtod(m, struct ip *);
 	tlen = m->m_pkthdr.len - off;
-	if (!(m->m_pkthdr.csum_flags & (M_CSUM_DATA_OK | M_CSUM_TX_NONE)) &&
+	if (!(m->m_pkthdr.csum_flags & M_CSUM_DATA_OK) &&
 	    in4_cksum(m, IPPROTO_TCP, off, tlen, ip->ip_src.s_addr,
 	        ip->ip_dst.s_addr) != 0) {
 		TCP_STATINC(tcps_rcvbadsum);
