@@ -85,7 +85,6 @@
 #define M_CSUM_TSOv4   0x08 /* TCP/IPv4 to cut into gso_size segments */
 #define M_CSUM_TSOv6   0x10 /* TCP/IPv6 likewise (no IPv6 stack yet) */
 #define M_CSUM_TSO     (M_CSUM_TSOv4 | M_CSUM_TSOv6)
-#define M_CSUM_TX_NONE 0x20 /* old: lo0 output unsummed (TCP, until TSO) */
 
 struct ifnet;
 

@@ -398,6 +398,8 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 		return;
 	if ((uint32_t)tlen > tp->t_rcvmss)
 		tp->t_rcvmss = MIN((uint32_t)tlen, tp->t_ourmss);
+	if ((uint32_t)tlen > tp->t_ourmss)
+		TCP_STATINC(tcps_rcvbig); /* coalesced by GRO (a TAP) */
 	tp->t_unacked += (uint32_t)tlen;
 	if (tp->t_quickack > 0) {
 		tp->t_quickack--;
