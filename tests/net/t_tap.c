@@ -38,7 +38,7 @@
 
 struct tap_peer {
 	const char *netns;
-	const char *env;
+	const char *env;  /* "NAME=value ..." for the kernel */
 	const char *link; /* virt0's link string; NULL: "rtap0" */
 	const char *bus;  /* also a shmif on this bus, forwarding */
 	int port;
@@ -54,9 +54,15 @@ tap_kernel(const struct tap_peer *tp)
 
 	np_netns_enter(tp->netns);
 	if (tp->env != NULL) {
-		char *e = strdup(tp->env), *eq = strchr(e, '=');
-		*eq = '\0';
-		setenv(e, eq + 1, 1);
+		char *e = strdup(tp->env), *save = NULL;
+
+		for (char *w = strtok_r(e, " ", &save); w != NULL;
+		     w = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(w, '=');
+
+			*eq = '\0';
+			setenv(w, eq + 1, 1);
+		}
 	}
 	np_boot();
 	if ((error = rump_pub_netconfig_ifcreate("virt0")) != 0 ||
@@ -379,6 +385,14 @@ T_CASE(lossy_linux_to_rump,
 {
 	linux_to_rump(
 	    "RUMP_VIRTIF_FAULT=drop=2,reorder=1,seed=4", NULL, 16ULL * MB);
+}
+
+T_CASE(lossy_tso_rump_to_linux,
+    "16 MiB kernel -> Linux, 2% of the kernel's TSO segments lost and 1% "
+    "reordered")
+{
+	rump_to_linux("RUMP_TCP_DROP_PERMILLE=20 RUMP_TCP_REORDER_PERMILLE=10",
+	    NULL, 16ULL * MB);
 }
 
 T_CASE(plain_rump_to_linux,
