@@ -26,7 +26,7 @@
  * cluster chained after it), up to a batch, which it then hands to
  * ifp->if_input one after the other; then sleeps in poll() without its
  * virtual CPU.  A frame whose header is malformed is dropped and counted
- * (ifs_ierrors, and sc_vnet_bad).  RUMP_VIRTIF_FAULT="drop=P,reorder=P,
+ * (ifs_ierrors, in /proc/net/dev).  RUMP_VIRTIF_FAULT="drop=P,reorder=P,
  * seed=N" injects loss and reordering on receive, as RUMP_SHMIF_FAULT
  * does for shmif (dev/shmif/if_fault.h).
  *
@@ -72,7 +72,6 @@ struct virtif_sc {
 	bool sc_dying;            /* [l] */
 	struct lwp *sc_rcvl;      /* [I] */
 	struct if_fault sc_fault; /* [r] */
-	uint64_t sc_vnet_bad;     /* [a] frames dropped for their header */
 };
 
 static int virtif_clone_create(struct if_cloner *, int, struct ifnet **);
@@ -405,7 +404,6 @@ virtif_rcv_tap(struct virtif_sc *sc, struct virtif_att *va)
 		m->m_pkthdr.csum_flags = 0;
 		if (vnet && __predict_false(vnet_hdr_input(m, &vh) != 0)) {
 			if_addstat(ifp, ifs_ierrors, 1);
-			atomic_inc(&sc->sc_vnet_bad);
 			m_freem(m);
 			m = NULL;
 			continue;
