@@ -369,10 +369,11 @@ virtif_rcv_tap(struct virtif_sc *sc, struct virtif_att *va)
 				batch[nb++] = held;
 				held = NULL;
 			}
+			/* The batch goes up; what came meanwhile wakes the
+			 * wait at once (no read to find it out). */
 			if (nb > 0) {
 				virtif_rcv_flush(sc, batch, &nb);
 				nbytes = 0;
-				continue;
 			}
 			(void)rumpcomp_virtif_wait(va->va_vu, VIRTIF_WAIT_MS);
 			continue;
