@@ -16,8 +16,12 @@
  *	                          host_conn_s)
  *	net_perf tap REPS MIB N   root only: rump <-> Linux over a TAP and
  *	                          Linux <-> Linux over a veth pair, each in
- *	                          namespaces of its own (tap_tcp_mibs,
- *	                          veth_tcp_mibs, tap_rr_us, veth_rr_us);
+ *	                          namespaces of its own: bulk rump -> Linux
+ *	                          and Linux -> rump with the TAP's offloads
+ *	                          (tap_tcp_mibs, tap_rx_tcp_mibs) and
+ *	                          without (link string offload=off:
+ *	                          tap_plain_tcp_mibs, tap_plain_rx_tcp_mibs),
+ *	                          veth_tcp_mibs, tap_rr_us, veth_rr_us;
  *	                          prints "skip tap <reason>" when it cannot
  *
  * Kernel environment (RUMP_SHMIF_*, RUMP_NCPU) passes to the children.
@@ -514,17 +518,37 @@ main(int argc, char **argv)
 			return 0;
 		}
 		for (int i = 0; i < reps; i++) {
-			/* rump (virt0 10.9.0.2) sends to Linux (rtap0 10.9.0.1)
-			 */
-			pair(&s, &c, &host_ops, NULL);
-			s.netns = ns_tap;
-			c.o = &rump_ops;
-			c.netns = ns_tap;
-			c.tapdev = "rtap0";
-			c.addr = "10.9.0.2";
-			c.peer = "10.9.0.1";
-			c.bytes = bytes;
-			printf("tap_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			static const char *const link[2] = {
+			    "rtap0", "rtap0,offload=off"};
+			static const char *const name[2][2] = {
+			    {"tap_tcp_mibs", "tap_rx_tcp_mibs"},
+			    {"tap_plain_tcp_mibs", "tap_plain_rx_tcp_mibs"}};
+
+			for (int plain = 0; plain < 2; plain++) {
+				/* rump (virt0 10.9.0.2) sends to Linux (rtap0
+				 * 10.9.0.1) */
+				pair(&s, &c, &host_ops, NULL);
+				s.netns = ns_tap;
+				c.o = &rump_ops;
+				c.netns = ns_tap;
+				c.tapdev = link[plain];
+				c.addr = "10.9.0.2";
+				c.peer = "10.9.0.1";
+				c.bytes = bytes;
+				printf("%s %.1f\n", name[plain][0],
+				    bulk_run(&s, &c));
+				/* and Linux to rump */
+				pair(&s, &c, &host_ops, NULL);
+				s.o = &rump_ops;
+				s.netns = ns_tap;
+				s.tapdev = link[plain];
+				s.addr = "10.9.0.2";
+				c.netns = ns_tap;
+				c.peer = "10.9.0.2";
+				c.bytes = bytes;
+				printf("%s %.1f\n", name[plain][1],
+				    bulk_run(&s, &c));
+			}
 			/* Linux to Linux over the veth pair */
 			pair(&s, &c, &host_ops, NULL);
 			s.netns = ns_b;

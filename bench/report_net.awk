@@ -54,6 +54,8 @@ END {
 	sc = net_med("shmif_conn_s"); hc = net_med("host_conn_s")
 	tt = net_med("tap_tcp_mibs"); vt = net_med("veth_tcp_mibs")
 	tr = net_med("tap_rr_us"); vr = net_med("veth_rr_us")
+	tx = net_med("tap_rx_tcp_mibs")
+	pt = net_med("tap_plain_tcp_mibs"); px = net_med("tap_plain_rx_tcp_mibs")
 
 	print ""
 	print "networking (medians)"
@@ -69,8 +71,12 @@ END {
 		net_row("TAP benchmarks", "skipped", "(" skip["tap"] ")")
 	} else {
 		net_row("TCP bulk, rump -> Linux over a TAP", sprintf("%.1f", tt), "MiB/s")
+		net_row("TCP bulk, Linux -> rump over a TAP", sprintf("%.1f", tx), "MiB/s")
+		net_row("TCP bulk, rump -> Linux, TAP offloads off", sprintf("%.1f", pt), "MiB/s")
+		net_row("TCP bulk, Linux -> rump, TAP offloads off", sprintf("%.1f", px), "MiB/s")
 		net_row("TCP bulk, Linux -> Linux over a veth pair", sprintf("%.1f", vt), "MiB/s")
-		net_row("  TAP / veth (target >= 0.7)", net_ratio(tt, vt), "")
+		net_row("  TAP / veth, rump -> Linux (target >= 0.7)", net_ratio(tt, vt), "")
+		net_row("  TAP / veth, Linux -> rump (target >= 0.7)", net_ratio(tx, vt), "")
 		net_row("1-byte request/response rump <-> Linux over a TAP", sprintf("%.1f", tr), "us")
 		net_row("1-byte request/response Linux <-> Linux over veth", sprintf("%.1f", vr), "us")
 	}
@@ -97,6 +103,10 @@ END {
 		net_num("tap_tcp_mibs", tt)
 		net_num("veth_tcp_mibs", vt)
 		net_num("tap_vs_veth_tcp", net_ratio(tt, vt))
+		net_num("tap_rx_tcp_mibs", tx)
+		net_num("tap_rx_vs_veth_tcp", net_ratio(tx, vt))
+		net_num("tap_plain_tcp_mibs", pt)
+		net_num("tap_plain_rx_tcp_mibs", px)
 		net_num("tap_vs_veth_tcp_target", 0.7)
 		net_num("tap_rr_us", tr)
 		net_num("veth_rr_us", vr)

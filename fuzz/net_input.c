@@ -11,6 +11,9 @@
  * 2-byte little-endian length and that many bytes of frame.  Flag bit 0
  * makes the harness fix the IPv4 header and TCP/UDP/ICMP checksums of
  * each frame first, so that the fuzzer reaches past the checksum checks.
+ * Flag bit 1 makes the first 12 bytes of each record a virtio-net header
+ * (net/if_vnet.h), taken as a TAP with offloads gives it: the frame goes
+ * through vnet_hdr_input first (malformed headers are dropped).
  * After each input the sockets are drained (accepted connections are
  * closed) so nothing piles up between inputs.
  *
@@ -214,11 +217,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[65536];
-	int fix;
+	int fix, vnet;
 
 	if (size < 1)
 		return 0;
 	fix = data[0] & 1;
+	vnet = data[0] & 2;
 	data++, size--;
 	while (size >= 2) {
 		size_t len = (size_t)(data[0] | data[1] << 8);
@@ -226,10 +230,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += 2, size -= 2;
 		if (len > size)
 			len = size;
-		memcpy(frame, data, len);
-		if (fix)
-			netfuzz_fix_checksums(frame, len);
-		(void)rump_nettest_input(frame, len);
+		if (vnet && len >= 12) {
+			memcpy(frame, data + 12, len - 12);
+			if (fix)
+				netfuzz_fix_checksums(frame, len - 12);
+			(void)rump_nettest_input_vnet(
+			    data, 12, frame, len - 12);
+		} else {
+			memcpy(frame, data, len);
+			if (fix)
+				netfuzz_fix_checksums(frame, len);
+			(void)rump_nettest_input(frame, len);
+		}
 		data += len, size -= len;
 	}
 	netfuzz_drain();

@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-/* One input: a flag byte, then (2-byte little-endian length, frame)... */
+/* One input: a flag byte, then (2-byte little-endian length, frame)...;
+ * with flag bit 1 each record starts with a 12-byte virtio-net header. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Recomputes the IPv4 header and TCP/UDP/ICMP checksums of frame f. */
 void netfuzz_fix_checksums(uint8_t *f, size_t len);

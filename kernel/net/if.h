@@ -60,6 +60,20 @@ struct if_stats {
 	uint64_t ifs_imcasts, ifs_collisions;
 };
 
+/*
+ * Offloads an interface does for the protocols (if_capenable): it takes
+ * packets with the matching mbuf offload state (mbuf.h, M_CSUM_PARTIAL,
+ * M_CSUM_TSO*) as they are and finishes them itself (virtif hands them to
+ * the host in a virtio-net header; lo0 needs no checksum at all).
+ * ip_output finishes in software whatever an interface cannot do.  A TSO
+ * packet is at most IFCAP_TSO_MAXLEN bytes from the network header on.
+ */
+#define IFCAP_CSUM_IPv4  0x01 /* TCP/UDP checksums over IPv4 */
+#define IFCAP_CSUM_IPv6  0x02 /* TCP/UDP checksums over IPv6 */
+#define IFCAP_TSO4       0x04 /* TCP segmentation over IPv4 (with CSUM) */
+#define IFCAP_TSO6       0x08 /* TCP segmentation over IPv6 (with CSUM) */
+#define IFCAP_TSO_MAXLEN 65535
+
 struct ifnet {
 	char if_xname[IFNAMSIZ]; /* [I] "shmif0" */
 	int if_index;            /* [I] 1.. */
@@ -72,6 +86,7 @@ struct ifnet {
 	void *if_softc;          /* [I] the driver's */
 	unsigned if_refcnt;      /* [a] */
 	bool if_detached;        /* [L] no new references */
+	int if_capenable;        /* [a] IFCAP_* on now (the driver sets it) */
 
 	/* Driver operations.  if_transmit consumes m (frame with its link
 	 * header) and returns 0 or an errno (ENOBUFS when full, ENETDOWN). */

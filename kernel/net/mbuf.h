@@ -49,19 +49,54 @@
 #define MT_CONTROL 4 /* ancillary data in a receive record */
 #define MT_OOBDATA 5
 
-/* m_pkthdr.csum_flags: what is known of checksums. */
+/*
+ * Checksum and segmentation offload state (m_pkthdr.csum_flags, with
+ * csum_start, csum_offset and gso_size), shared by the protocols, the
+ * interfaces and their drivers; the interface side (IFCAP_*) is in if.h.
+ *
+ * On input, a driver or lo0 says what is already known:
+ *   M_CSUM_IPv4_OK   the IPv4 header checksum was verified;
+ *   M_CSUM_DATA_OK   the TCP/UDP checksum was verified, or there is none to
+ *                    verify because the packet never left this host (lo0,
+ *                    a TAP frame the host's own stack made: virtio's
+ *                    DATA_VALID and NEEDS_CSUM).  Input skips the check.
+ * On output, a protocol leaves work for the interface:
+ *   M_CSUM_PARTIAL   the TCP/UDP checksum is not computed: the 16-bit
+ *                    field at csum_start + csum_offset (csum_start counted
+ *                    from the start of the network header, i.e. the IP
+ *                    header length) holds the pseudo-header sum, not
+ *                    complemented, and the sum of the bytes from
+ *                    csum_start to the end, complemented, belongs there;
+ *   M_CSUM_TSOv4/v6  the packet is a TCP segment longer than one: it is to
+ *                    be cut into segments of gso_size payload bytes each
+ *                    with its own copy of the headers (ids, lengths,
+ *                    sequence numbers, flags and checksums made right);
+ *                    TCP sends them with M_CSUM_PARTIAL.
+ * ip_output hands PARTIAL/TSO packets as they are only to an interface
+ * whose if_capenable has the matching IFCAP_*; for any other interface it
+ * does the work in software first (in_cksum_finish, ip_gso_segment), so
+ * every other interface (shmif) sees finished packets.  A received packet
+ * may carry PARTIAL/TSO too (a GRO'd TAP frame, with DATA_OK); a
+ * forwarded one keeps them and is finished on the way out the same way.
+ */
 #define M_CSUM_IPv4_OK 0x01 /* IPv4 header checksum verified */
-#define M_CSUM_DATA_OK 0x02 /* TCP/UDP checksum verified (loopback) */
-#define M_CSUM_TX_NONE 0x04 /* output: receiver need not check (lo0) */
+#define M_CSUM_DATA_OK 0x02 /* TCP/UDP checksum verified or not needed */
+#define M_CSUM_PARTIAL 0x04 /* TCP/UDP checksum left to the interface */
+#define M_CSUM_TSOv4   0x08 /* TCP/IPv4 to cut into gso_size segments */
+#define M_CSUM_TSOv6   0x10 /* TCP/IPv6 likewise (no IPv6 stack yet) */
+#define M_CSUM_TSO     (M_CSUM_TSOv4 | M_CSUM_TSOv6)
 
 struct ifnet;
 
 struct pkthdr {
-	struct ifnet *rcvif; /* receiving interface; NULL for output */
-	int len;             /* total length of the packet */
-	int csum_flags;      /* M_CSUM_* */
-	uint32_t flowid;     /* for spreading work over CPUs */
-	uint64_t rcvtime_ns; /* monotonic time of reception, 0 if unknown */
+	struct ifnet *rcvif;  /* receiving interface; NULL for output */
+	int len;              /* total length of the packet */
+	uint16_t csum_flags;  /* M_CSUM_* */
+	uint16_t gso_size;    /* M_CSUM_TSO*: payload bytes per segment */
+	uint32_t flowid;      /* for spreading work over CPUs */
+	uint16_t csum_start;  /* M_CSUM_PARTIAL: from the network header */
+	uint16_t csum_offset; /* M_CSUM_PARTIAL: of the field from csum_start */
+	uint64_t rcvtime_ns;  /* monotonic time of reception, 0 if unknown */
 };
 
 /* External storage: its own buffer, shared by reference count. */

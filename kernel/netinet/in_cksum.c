@@ -154,3 +154,40 @@ in4_cksum(const struct mbuf *m, int proto, int off, int len, in_addr_t src,
 		s += cksum_chain(m, off, len);
 	return (uint16_t)~fold32(fold64(s));
 }
+
+uint16_t
+in4_pseudo(in_addr_t src, in_addr_t dst, int proto, int len)
+{
+	uint64_t s;
+
+	s = (uint64_t)src + dst + htons((uint16_t)proto) + htons((uint16_t)len);
+	return fold32(fold64(s));
+}
+
+/*
+ * The software side of M_CSUM_PARTIAL: sums the packet from csum_start
+ * (the field there holds the pseudo-header sum, so the result covers
+ * it), complements and stores the result in the field.  UDP's checksum
+ * of 0 is sent as 0xffff (0 means "none").  Writing into shared storage
+ * copies it first (m_copyback); ENOBUFS if that fails.
+ */
+int
+in_cksum_finish(struct mbuf *m)
+{
+	struct pkthdr *ph = &m->m_pkthdr;
+	int start = ph->csum_start, field = start + ph->csum_offset;
+	uint16_t sum;
+	uint8_t proto;
+
+	KASSERT(ph->csum_flags & M_CSUM_PARTIAL);
+	if (__predict_false(field + 2 > ph->len || start >= ph->len))
+		return EINVAL;
+	sum = in_cksum(m, start, ph->len - start);
+	m_copydata(m, 9, 1, &proto); /* the IPv4 header's ip_p */
+	if (sum == 0 && proto == IPPROTO_UDP)
+		sum = 0xffff;
+	if (m_copyback(m, field, 2, &sum, M_DONTWAIT) != 0)
+		return ENOBUFS;
+	ph->csum_flags &= (uint16_t)~M_CSUM_PARTIAL;
+	return 0;
+}

@@ -119,6 +119,12 @@ uint16_t in_cksum(const struct mbuf *m, int off, int len);
 /* Transport checksum of len bytes at off with the IPv4 pseudo-header. */
 uint16_t in4_cksum(const struct mbuf *m, int proto, int off, int len,
     in_addr_t src, in_addr_t dst);
+/* The IPv4 pseudo-header sum (not complemented) of a transport segment of
+ * len bytes: what an M_CSUM_PARTIAL packet carries in its checksum field. */
+uint16_t in4_pseudo(in_addr_t src, in_addr_t dst, int proto, int len);
+/* Completes the TCP/UDP checksum of an M_CSUM_PARTIAL IPv4 packet in
+ * software (mbuf.h) and clears the flag; 0, or an errno with m kept. */
+int in_cksum_finish(struct mbuf *m);
 /* Ones'-complement sum helper for incremental use. */
 uint32_t in_cksum_add(uint32_t sum, const void *buf, size_t len);
 uint16_t in_cksum_fold(uint32_t sum);

@@ -15,6 +15,7 @@
 #include "fs/procfs/procfs.h"
 #include "netinet/ip_icmp.h"
 #include "netinet/ip_var.h"
+#include "netinet/tcp.h"
 
 int ip_forwarding; /* [a] */
 
@@ -186,6 +187,7 @@ ip_forward(struct ifnet *ifp, struct mbuf *m, int hlen)
 	struct rtentry *rt;
 	struct mbuf *quote;
 	int error, mtu, len = ntohs(ip->ip_len);
+	bool segfit = false;
 
 	if (ip->ip_ttl <= 1) {
 		icmp_error(m, ICMP_TIMXCEED, ICMP_TIMXCEED_INTRANS, 0);
@@ -203,7 +205,17 @@ ip_forward(struct ifnet *ifp, struct mbuf *m, int hlen)
 		return;
 	}
 	mtu = rt->rt_mtu != 0 ? (int)rt->rt_mtu : rt->rt_ifp->if_mtu;
-	if (len > mtu && (ip->ip_off & htons(IP_DF))) {
+	/* A coalesced TCP packet (M_CSUM_TSO) goes out as its segments: it
+	 * is too big only if they are. */
+	if ((m->m_pkthdr.csum_flags & M_CSUM_TSO) && len > mtu &&
+	    m->m_pkthdr.len >= hlen + TCP_MINHDR) {
+		uint8_t offx2;
+
+		m_copydata(m, hlen + 12, 1, &offx2);
+		segfit =
+		    hlen + ((offx2 >> 4) << 2) + m->m_pkthdr.gso_size <= mtu;
+	}
+	if (len > mtu && !segfit && (ip->ip_off & htons(IP_DF))) {
 		icmp_error(
 		    m, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, (uint32_t)mtu);
 		IN_STATINC(IPS_FragFails);
@@ -231,7 +243,9 @@ ip_forward(struct ifnet *ifp, struct mbuf *m, int hlen)
 	ip->ip_ttl--; /* ip_output computes the checksum again */
 	m->m_flags &= ~(M_BCAST | M_MCAST | M_LOOP);
 	m->m_pkthdr.rcvif = NULL;
-	m->m_pkthdr.csum_flags = 0;
+	/* Offload work left undone (a GRO'd TAP frame) is finished on the
+	 * way out, by the next interface or by ip_output. */
+	m->m_pkthdr.csum_flags &= M_CSUM_PARTIAL | M_CSUM_TSO;
 	IN_STATINC(IPS_ForwDatagrams);
 	error = ip_output(m, &rc, IP_FORWARDING | IP_RAWOUTPUT, NULL);
 	if (error != 0 && quote != NULL) {

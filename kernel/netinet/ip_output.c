@@ -16,6 +16,7 @@
  * or a broadcast (rc_flags).
  */
 #include "netinet/ip_var.h"
+#include "netinet/tcp.h"
 
 int ip_defttl = IP_DEFTTL;
 
@@ -360,6 +361,185 @@ bad:
 	return error;
 }
 
+/* ------------------------------------------------------------ offload */
+
+/* Does ifp finish this packet's offload work (mbuf.h) itself? */
+static bool
+ip_ifp_offloads(const struct ifnet *ifp, const struct mbuf *m)
+{
+	int caps = atomic_load_relaxed(&ifp->if_capenable);
+	int f = m->m_pkthdr.csum_flags;
+
+	if ((f & M_CSUM_TSOv4) &&
+	    (caps & (IFCAP_TSO4 | IFCAP_CSUM_IPv4)) !=
+	        (IFCAP_TSO4 | IFCAP_CSUM_IPv4))
+		return false;
+	if ((f & M_CSUM_PARTIAL) && !(caps & IFCAP_CSUM_IPv4))
+		return false;
+	return true;
+}
+
+static int ip_output_if(struct mbuf *m, struct ifnet *ifp, int hlen, int mtu,
+    const struct sockaddr *nexthop, struct rtentry *rt, bool loopcopy);
+
+/*
+ * The software side of M_CSUM_TSOv4: cuts TCP packet m (IP header of hlen
+ * bytes) into segments of gso_size payload bytes, each with a copy of the
+ * headers, its own ip_len, ip_id (counting up from m's), sequence number
+ * and flags (FIN and PSH only on the last, CWR only on the first) and a
+ * checksum left partial for ip_output_if to finish or offload, and sends
+ * them through ifp in order.  Consumes m; the first error is returned.
+ */
+static int
+ip_gso_segment(struct mbuf *m, struct ifnet *ifp, int hlen, int mtu,
+    const struct sockaddr *nexthop, struct rtentry *rt)
+{
+	struct ip *ip;
+	struct tcphdr *th;
+	int thlen, hdrlen, paylen, mss, error = 0;
+	uint16_t id;
+	uint32_t seq;
+	uint8_t flags;
+
+	if (m->m_len < hlen + TCP_MINHDR &&
+	    (m = m_pullup(m, hlen + TCP_MINHDR)) == NULL)
+		return ENOBUFS;
+	th = (struct tcphdr *)(void *)(mtod(m, char *) + hlen);
+	thlen = TH_OFF(th);
+	hdrlen = hlen + thlen;
+	mss = m->m_pkthdr.gso_size;
+	paylen = m->m_pkthdr.len - hdrlen;
+	if (thlen < TCP_MINHDR || paylen < 0 || mss == 0 ||
+	    hdrlen > MLEN - IP_LINKHDR_SPACE) {
+		m_freem(m);
+		return EINVAL;
+	}
+	if (m->m_len < hdrlen && (m = m_pullup(m, hdrlen)) == NULL)
+		return ENOBUFS;
+	ip = mtod(m, struct ip *);
+	th = (struct tcphdr *)(void *)(mtod(m, char *) + hlen);
+	id = ntohs(ip->ip_id);
+	seq = ntohl(th->th_seq);
+	flags = th->th_flags;
+	for (int off = 0;; off += mss) {
+		int n = MIN(mss, paylen - off);
+		bool last = off + n >= paylen;
+		struct mbuf *s;
+		struct ip *sip;
+		struct tcphdr *sth;
+		uint8_t clear = 0;
+
+		s = m_gethdr(M_DONTWAIT, MT_HEADER);
+		if (s == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		s->m_data += IP_LINKHDR_SPACE;
+		memcpy(mtod(s, void *), mtod(m, void *), (size_t)hdrlen);
+		s->m_len = hdrlen;
+		if (n > 0 &&
+		    (s->m_next = m_copym(m, hdrlen + off, n, M_DONTWAIT)) ==
+		        NULL) {
+			m_freem(s);
+			error = ENOBUFS;
+			break;
+		}
+		s->m_pkthdr.len = hdrlen + n;
+		s->m_flags |= m->m_flags & (M_BCAST | M_MCAST);
+		sip = mtod(s, struct ip *);
+		sth = (struct tcphdr *)(void *)(mtod(s, char *) + hlen);
+		sip->ip_len = htons((uint16_t)(hdrlen + n));
+		sip->ip_id = htons(id++);
+		sth->th_seq = htonl(seq + (uint32_t)off);
+		if (!last)
+			clear |= TH_FIN | TH_PSH;
+		if (off != 0)
+			clear |= TH_CWR;
+		sth->th_flags = (uint8_t)(flags & ~clear);
+		sth->th_sum = in4_pseudo(ip->ip_src.s_addr, ip->ip_dst.s_addr,
+		    IPPROTO_TCP, thlen + n);
+		s->m_pkthdr.csum_flags = M_CSUM_PARTIAL;
+		s->m_pkthdr.csum_start = (uint16_t)hlen;
+		s->m_pkthdr.csum_offset = offsetof(struct tcphdr, th_sum);
+		error = ip_output_if(s, ifp, hlen, mtu, nexthop, rt, false);
+		if (error != 0 || last)
+			break;
+	}
+	m_freem(m);
+	return error;
+}
+
+/*
+ * The last steps of output on ifp: the offload work ifp cannot do done in
+ * software, fragmentation, the header checksum, the copy for our own
+ * input, the hand-off.  Consumes m.
+ */
+static int
+ip_output_if(struct mbuf *m, struct ifnet *ifp, int hlen, int mtu,
+    const struct sockaddr *nexthop, struct rtentry *rt, bool loopcopy)
+{
+	struct ip *ip = mtod(m, struct ip *);
+	int len = ntohs(ip->ip_len), f = m->m_pkthdr.csum_flags, error;
+
+	if (__predict_false(f & M_CSUM_TSO)) {
+		int mss = m->m_pkthdr.gso_size, hdrlen;
+		uint8_t offx2;
+
+		if (!(f & M_CSUM_TSOv4) || ip->ip_p != IPPROTO_TCP ||
+		    m->m_pkthdr.len < hlen + TCP_MINHDR) {
+			m_freem(m);
+			return EINVAL;
+		}
+		m_copydata(m, hlen + 12, 1, &offx2);
+		hdrlen = hlen + ((offx2 >> 4) << 2);
+		if (!(f & M_CSUM_PARTIAL)) {
+			/* Received coalesced with its checksum verified, not
+			 * partial: only cut apart here, each part summed. */
+			return ip_gso_segment(m, ifp, hlen, mtu, nexthop, rt);
+		}
+		if (len <= hdrlen + mss) {
+			/* One segment: nothing to cut. */
+			m->m_pkthdr.csum_flags &= (uint16_t)~M_CSUM_TSO;
+		} else if (!ip_ifp_offloads(ifp, m) || len > IFCAP_TSO_MAXLEN ||
+		    hdrlen + mss > mtu) {
+			/* The interface cannot cut it, or not to this MTU. */
+			return ip_gso_segment(m, ifp, hlen, mtu, nexthop, rt);
+		}
+	}
+	f = m->m_pkthdr.csum_flags;
+	if ((f & M_CSUM_PARTIAL) &&
+	    ((len > mtu && !(f & M_CSUM_TSO)) || !ip_ifp_offloads(ifp, m))) {
+		if ((error = in_cksum_finish(m)) != 0) {
+			m_freem(m);
+			return error;
+		}
+		ip = mtod(m, struct ip *);
+	}
+	if (len > mtu && !(f & M_CSUM_TSO)) {
+		if (loopcopy) {
+			struct mbuf *c = m_dup(m, 0, M_COPYALL, M_DONTWAIT);
+
+			if (c != NULL) {
+				struct ip *cip = mtod(c, struct ip *);
+
+				cip->ip_sum = 0;
+				cip->ip_sum = in_cksum(c, 0, hlen);
+				ip_loopback_defer(ifp, c);
+			}
+		}
+		return ip_fragment(m, ifp, mtu, hlen, nexthop, rt);
+	}
+	ip->ip_sum = 0;
+	ip->ip_sum = in_cksum(m, 0, hlen);
+	if (loopcopy) {
+		struct mbuf *c = m_dup(m, 0, M_COPYALL, M_DONTWAIT);
+
+		if (c != NULL)
+			ip_loopback_defer(ifp, c);
+	}
+	return ifp->if_output(ifp, m, nexthop, rt);
+}
+
 /* ------------------------------------------------------------- output */
 
 int
@@ -514,32 +694,8 @@ ip_output(
 	if (mcast)
 		m->m_flags |= M_MCAST;
 	mtu = (rt != NULL && rt->rt_mtu != 0) ? (int)rt->rt_mtu : ifp->if_mtu;
-	if (len > mtu) {
-		if (loopcopy) {
-			struct mbuf *c = m_dup(m, 0, M_COPYALL, M_DONTWAIT);
-
-			if (c != NULL) {
-				struct ip *cip = mtod(c, struct ip *);
-
-				cip->ip_sum = 0;
-				cip->ip_sum = in_cksum(c, 0, hlen);
-				ip_loopback_defer(ifp, c);
-			}
-		}
-		error =
-		    ip_fragment(m, ifp, mtu, hlen, (struct sockaddr *)&nh, rt);
-		goto out;
-	}
-	ip->ip_sum = 0;
-	ip->ip_sum = in_cksum(m, 0, hlen);
-	if (loopcopy) {
-		struct mbuf *c = m_dup(m, 0, M_COPYALL, M_DONTWAIT);
-
-		if (c != NULL)
-			ip_loopback_defer(ifp, c);
-	}
-	error = ifp->if_output(ifp, m, (struct sockaddr *)&nh, rt);
-out:
+	error = ip_output_if(
+	    m, ifp, hlen, mtu, (struct sockaddr *)&nh, rt, loopcopy);
 	rtcache_free(&tmp);
 	return error;
 noroute:

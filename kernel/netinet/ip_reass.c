@@ -168,7 +168,9 @@ ipq_join(struct ipq *q)
 		m_cat(m, n);
 	}
 	m->m_pkthdr.len = hlen + q->q_total;
-	m->m_pkthdr.csum_flags = csum | M_CSUM_IPv4_OK;
+	/* What is left to do of offloads is per fragment, not for the whole. */
+	m->m_pkthdr.csum_flags =
+	    (uint16_t)((csum & M_CSUM_DATA_OK) | M_CSUM_IPv4_OK);
 	ip->ip_len = htons((uint16_t)(hlen + q->q_total));
 	ip->ip_off = 0;
 	ip->ip_sum = 0;

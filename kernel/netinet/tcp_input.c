@@ -398,6 +398,8 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 		return;
 	if ((uint32_t)tlen > tp->t_rcvmss)
 		tp->t_rcvmss = MIN((uint32_t)tlen, tp->t_ourmss);
+	if ((uint32_t)tlen > tp->t_ourmss)
+		TCP_STATINC(tcps_rcvbig); /* coalesced by GRO (a TAP) */
 	tp->t_unacked += (uint32_t)tlen;
 	if (tp->t_quickack > 0) {
 		tp->t_quickack--;
@@ -618,7 +620,7 @@ tcp_input(struct mbuf *m, int off)
 	}
 	ip = mtod(m, struct ip *);
 	tlen = m->m_pkthdr.len - off;
-	if (!(m->m_pkthdr.csum_flags & (M_CSUM_DATA_OK | M_CSUM_TX_NONE)) &&
+	if (!(m->m_pkthdr.csum_flags & M_CSUM_DATA_OK) &&
 	    in4_cksum(m, IPPROTO_TCP, off, tlen, ip->ip_src.s_addr,
 	        ip->ip_dst.s_addr) != 0) {
 		TCP_STATINC(tcps_rcvbadsum);

@@ -9,9 +9,21 @@
  * is never copied: a segment is a small header mbuf followed by an m_copym
  * of so_snd sharing its clusters.
  *
+ * Offloads (net/mbuf.h): every segment leaves with its checksum partial
+ * (M_CSUM_PARTIAL; ip_output or the interface finishes it).  When the
+ * route's interface has IFCAP_TSO4, a "segment" may be up to
+ * IFCAP_TSO_MAXLEN bytes, a whole number of maxpay-sized segments
+ * (M_CSUM_TSOv4, gso_size = maxpay) that the interface or ip_output cuts
+ * apart; each part carries the same options (timestamps, SACK blocks).
+ * The decisions stay per byte: the windows bound the big segment as
+ * they bound a small one, Nagle applies to the short tail, which is sent
+ * as a segment of its own, and a retransmission (RTO, SACK hole) may be a
+ * big one when cwnd allows.
+ *
  * Also here: the sender's SACK scoreboard (tcp_sack_*), the receive window
  * we offer, and the test hooks that drop or reorder outgoing segments.
  */
+#include "netinet/ip_var.h"
 #include "netinet/tcp_var.h"
 
 static const uint8_t tcp_outflags[TCP_NSTATES] = {
@@ -407,24 +419,53 @@ tcp_build(struct tcpcb *tp, tcp_seq seq, tcp_seq ack, int flags, int doff,
 	return m;
 }
 
-/* Checksums and hands a segment to IP, through the test hooks. */
+/*
+ * Payload bytes one segment may carry through tp's route with TSO: a whole
+ * number of maxpay-byte segments; 0 when the interface has no TSO.
+ */
+static uint32_t
+tcp_tso_max(struct tcpcb *tp, uint32_t maxpay)
+{
+	struct inpcb *inp = tp->t_inpcb;
+	struct ifnet *ifp;
+	uint32_t max;
+
+	ifp = ip_route_ifp(inp->inp_faddr, &inp->inp_route);
+	if (ifp == NULL ||
+	    (atomic_load_relaxed(&ifp->if_capenable) &
+	        (IFCAP_TSO4 | IFCAP_CSUM_IPv4)) !=
+	        (IFCAP_TSO4 | IFCAP_CSUM_IPv4))
+		return 0;
+	max = IFCAP_TSO_MAXLEN - sizeof(struct ip) - sizeof(struct tcphdr) -
+	    TCP_MAXOLEN;
+	if (maxpay == 0 || max < 2 * maxpay)
+		return 0;
+	return max / maxpay * maxpay;
+}
+
+/*
+ * Leaves the checksum to IP (M_CSUM_PARTIAL) and hands a segment to it,
+ * through the test hooks.  A segment longer than gso (a TSO one, gso its
+ * segments' payload) is marked to be cut; gso is 0 for others.
+ */
 static int
-tcp_emit(struct tcpcb *tp, struct mbuf *m, int hlen, int len)
+tcp_emit(struct tcpcb *tp, struct mbuf *m, int hlen, int len, int gso)
 {
 	struct inpcb *inp = tp->t_inpcb;
 	struct ip *ip = mtod(m, struct ip *);
 	struct tcphdr *th = (struct tcphdr *)(ip + 1);
-	struct rtentry *rt;
 	int error, dport;
 
-	rt = rtcache_lookup(&inp->inp_route, inp->inp_faddr, &error);
-	if (rt != NULL && rt->rt_ifp != NULL &&
-	    (rt->rt_ifp->if_flags & IFF_LOOPBACK))
-		m->m_pkthdr.csum_flags |= M_CSUM_TX_NONE;
-	else
-		th->th_sum = in4_cksum(m, IPPROTO_TCP, sizeof(struct ip),
-		    hlen - (int)sizeof(struct ip) + len, inp->inp_laddr,
-		    inp->inp_faddr);
+	th->th_sum = in4_pseudo(inp->inp_laddr, inp->inp_faddr, IPPROTO_TCP,
+	    hlen - (int)sizeof(struct ip) + len);
+	m->m_pkthdr.csum_flags = M_CSUM_PARTIAL;
+	m->m_pkthdr.csum_start = sizeof(struct ip);
+	m->m_pkthdr.csum_offset = offsetof(struct tcphdr, th_sum);
+	if (gso > 0 && len > gso) {
+		m->m_pkthdr.csum_flags |= M_CSUM_TSOv4;
+		m->m_pkthdr.gso_size = (uint16_t)gso;
+		TCP_STATINC(tcps_sndtso);
+	}
 	tp->t_segs_out++;
 	TCP_STATINC(tcps_sndtotal);
 
@@ -485,7 +526,7 @@ tcp_tlp_send(struct tcpcb *tp)
 	TCP_STATINC(tcps_tlp);
 	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 	tp->t_unacked = 0;
-	(void)tcp_emit(tp, m, hlen, (int)len);
+	(void)tcp_emit(tp, m, hlen, (int)len, 0);
 }
 
 /* Sends the segment the reorder hook held back (after a later one). */
@@ -516,7 +557,7 @@ tcp_send_ctl(struct tcpcb *tp, tcp_seq seq, tcp_seq ack, int flags)
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_unacked = 0;
 	}
-	return tcp_emit(tp, m, hlen, 0);
+	return tcp_emit(tp, m, hlen, 0, 0);
 }
 
 /* --------------------------------------------------------------- output */
@@ -544,7 +585,7 @@ tcp_output_syn(struct tcpcb *tp)
 	}
 	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 	tcp_timer_arm(tp, TCPT_REXMT, tcp_rexmt_delta(tp));
-	error = tcp_emit(tp, m, hlen, 0);
+	error = tcp_emit(tp, m, hlen, 0, 0);
 	return error == EHOSTUNREACH || error == ENETUNREACH ? error : 0;
 }
 
@@ -586,7 +627,7 @@ again:
 		uint32_t optlen = tcp_optlen(tp);
 		uint32_t maxpay = tp->t_maxseg - optlen;
 		tcp_seq seq = tp->snd_nxt;
-		uint32_t off, win, sendwin;
+		uint32_t off, win, sendwin, segmax;
 		long len;
 		bool fin = false;
 		struct mbuf *m;
@@ -598,6 +639,10 @@ again:
 			maxpay =
 			    maxpay > sackroom + 64 ? maxpay - sackroom : 64;
 		}
+		/* The most one segment may carry: several with TSO. */
+		segmax = tcp_tso_max(tp, maxpay);
+		if (segmax == 0)
+			segmax = maxpay;
 		off = tp->snd_nxt - tp->snd_una;
 		sendwin = MIN(tp->snd_wnd, tp->snd_cwnd);
 		len = 0;
@@ -612,7 +657,13 @@ again:
 			} else if (tcp_sack_nexthole(tp, &hs, &hl)) {
 				seq = hs;
 				off = hs - tp->snd_una;
-				len = MIN(hl, maxpay);
+				/* A big one with TSO, within cwnd - pipe
+				 * rounded up to a whole segment. */
+				uint32_t cwroom = tp->snd_cwnd - pipe;
+
+				cwroom =
+				    (cwroom + maxpay - 1) / maxpay * maxpay;
+				len = MIN(hl, MIN(segmax, cwroom));
 				if (off + len > sbcc)
 					len = off < sbcc ? sbcc - off : 0;
 				sack_rxmit = len > 0;
@@ -651,8 +702,14 @@ again:
 					tcp_setpersist(tp);
 			}
 		}
-		if (len > (long)maxpay) {
-			len = maxpay;
+		if (len > (long)segmax) {
+			len = segmax;
+			sendalot = true;
+		} else if (len > (long)maxpay && len % maxpay != 0 &&
+		    !sack_rxmit) {
+			/* TSO: whole segments now, the short tail next,
+			 * through Nagle. */
+			len -= len % maxpay;
 			sendalot = true;
 		}
 		/* FIN goes with the segment that reaches the end of the data.
@@ -663,7 +720,7 @@ again:
 			fin = true;
 
 		if (len > 0) {
-			if ((uint32_t)len == maxpay)
+			if ((uint32_t)len >= maxpay)
 				goto send;
 			if (sack_rxmit)
 				goto send;
@@ -766,7 +823,7 @@ again:
 				}
 			}
 		}
-		if (len > 0 && (uint32_t)len < maxpay)
+		if (len > 0 && (uint32_t)len % maxpay != 0)
 			tp->snd_sml = seq + (uint32_t)len;
 		if (len > 0) {
 			tp->t_data_segs_out++;
@@ -784,7 +841,7 @@ again:
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_unacked = 0;
 		tcp_timer_disarm(tp, TCPT_DELACK);
-		error = tcp_emit(tp, m, hlen, (int)len);
+		error = tcp_emit(tp, m, hlen, (int)len, (int)maxpay);
 		if (error != 0) {
 			if (error == EMSGSIZE) {
 				uint32_t old = tp->t_maxseg;

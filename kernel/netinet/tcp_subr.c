@@ -546,6 +546,8 @@ tcp_stat_read(void *arg __unused, struct pfs_buf *b)
 	    TS(dbgdrop),
 	    TS(tlp),
 	    TS(lostrexmt),
+	    TS(sndtso),
+	    TS(rcvbig),
 #undef TS
 	};
 

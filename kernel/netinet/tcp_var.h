@@ -313,6 +313,8 @@ struct tcp_stats {
 	uint64_t tcps_challengeack, tcps_listendrop, tcps_keepdrops;
 	uint64_t tcps_persisttimeo, tcps_timewait_reused, tcps_dbgdrop;
 	uint64_t tcps_tlp, tcps_lostrexmt;
+	uint64_t tcps_sndtso; /* segments sent as TSO (M_CSUM_TSOv4) */
+	uint64_t tcps_rcvbig; /* received segments longer than our MSS */
 };
 extern struct tcp_stats tcpstat; /* [a] */
 #define TCP_STATINC(f) __atomic_add_fetch(&tcpstat.f, 1, __ATOMIC_RELAXED)

@@ -253,11 +253,9 @@ udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *nam,
 	struct inpcb *inp = so->so_pcb;
 	struct ip *ip;
 	struct udphdr *uh;
-	struct ifnet *ifp;
 	in_addr_t dst, src;
 	in_port_t dport;
 	int ttl, tos, len = m->m_pkthdr.len, oflags = 0, error;
-	uint16_t sum;
 
 	KASSERT(solocked(so));
 	src = inp->inp_laddr;
@@ -325,16 +323,11 @@ udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *nam,
 	uh->uh_sport = inp->inp_lport;
 	uh->uh_dport = dport;
 	uh->uh_ulen = htons((uint16_t)(len + UDP_HDRLEN));
-	uh->uh_sum = 0;
-	/* Through the loopback nothing can corrupt it, and lo0 marks it
-	 * verified: no checksum (0) is legal UDP over IPv4. */
-	if (IN_MULTICAST(dst) || dst == INADDR_BROADCAST ||
-	    (ifp = ip_route_ifp(dst, &inp->inp_route)) == NULL ||
-	    !(ifp->if_flags & IFF_LOOPBACK)) {
-		sum = in4_cksum(
-		    m, IPPROTO_UDP, IP_MINHDR, len + UDP_HDRLEN, src, dst);
-		uh->uh_sum = sum == 0 ? 0xffff : sum;
-	}
+	/* The checksum is left to the interface or to ip_output (mbuf.h). */
+	uh->uh_sum = in4_pseudo(src, dst, IPPROTO_UDP, len + UDP_HDRLEN);
+	m->m_pkthdr.csum_flags |= M_CSUM_PARTIAL;
+	m->m_pkthdr.csum_start = IP_MINHDR;
+	m->m_pkthdr.csum_offset = offsetof(struct udphdr, uh_sum);
 	ip->ip_vhl = 0x45;
 	ip->ip_tos = (uint8_t)tos;
 	ip->ip_len = htons((uint16_t)(len + UDP_HDRLEN + IP_MINHDR));

@@ -15,6 +15,13 @@ int rump_nettest_fakeif(void);
 /* Hands frame buf (len bytes, from the Ethernet header) to fake0's input
  * as its driver's receive thread would. */
 int rump_nettest_input(const void *buf, size_t len);
+/* The same with a virtio-net header in front (vh, vhlen bytes: 12), as a
+ * TAP with IFF_VNET_HDR gives it (net/if_vnet.h): EINVAL, counted, when
+ * the header is malformed for the frame and the frame was dropped. */
+int rump_nettest_input_vnet(
+    const void *vh, size_t vhlen, const void *buf, size_t len);
+/* Frames rump_nettest_input_vnet dropped for their header so far. */
+int rump_nettest_vnet_bad(uint64_t *count);
 /* Frames fake0 sent so far; the last one (up to buflen bytes) in buf. */
 int rump_nettest_output(
     uint64_t *count, void *buf, size_t buflen, size_t *lastlen);

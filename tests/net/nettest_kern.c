@@ -8,6 +8,7 @@
  */
 #include "kern/proc.h"
 #include "net/if.h"
+#include "net/if_vnet.h"
 #include "net/mbuf.h"
 #include "netinet/ip_var.h"
 
@@ -18,6 +19,7 @@ static kmutex_t fake_lock;
 static uint64_t fake_sent;      /* [fake_lock] */
 static uint8_t fake_last[2048]; /* [fake_lock] */
 static size_t fake_lastlen;     /* [fake_lock] */
+static uint64_t fake_vnet_bad;  /* [a] */
 
 static int
 fake_transmit(struct ifnet *ifp __unused, struct mbuf *m)
@@ -65,6 +67,39 @@ rump_nettest_input(const void *buf, size_t len)
 		fake_if.if_input(&fake_if, m);
 	sched_exit(l);
 	return m == NULL ? ENOBUFS : 0;
+}
+
+RUMP_API int
+rump_nettest_input_vnet(
+    const void *vh, size_t vhlen, const void *buf, size_t len)
+{
+	struct virtio_net_hdr h;
+	struct lwp *l;
+	struct mbuf *m;
+	int error = 0;
+
+	if (vhlen != sizeof(h) || len > 65536)
+		return EINVAL;
+	memcpy(&h, vh, sizeof(h));
+	l = sched_enter();
+	m = m_devget(buf, (int)len, 2, &fake_if, M_DONTWAIT);
+	if (m == NULL)
+		error = ENOBUFS;
+	else if ((error = vnet_hdr_input(m, &h)) != 0) {
+		if_addstat(&fake_if, ifs_ierrors, 1);
+		atomic_inc(&fake_vnet_bad);
+		m_freem(m);
+	} else
+		fake_if.if_input(&fake_if, m);
+	sched_exit(l);
+	return error;
+}
+
+RUMP_API int
+rump_nettest_vnet_bad(uint64_t *count)
+{
+	*count = atomic_load_relaxed(&fake_vnet_bad);
+	return 0;
 }
 
 RUMP_API int

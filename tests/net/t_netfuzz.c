@@ -5,8 +5,11 @@
  * lengths and flags rewritten, checksums fixed or not), and random bytes,
  * fed into a fake Ethernet interface.  The kernel must not crash, must
  * answer a scripted TCP handshake afterwards and must give back every
- * mbuf once the sockets are closed.  NETFUZZ_SECONDS (default 12) and
- * NETFUZZ_SEED change the run.
+ * mbuf once the sockets are closed.  A third of the inputs carry a
+ * virtio-net header before each frame (the TAP's offloads: valid ones for
+ * the frame, random ones, malformed ones).  vnet_headers checks that
+ * malformed headers are dropped and counted and that valid ones take
+ * effect.  NETFUZZ_SECONDS (default 12) and NETFUZZ_SEED change the run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -199,14 +202,72 @@ mutate(uint8_t *f, size_t *len, size_t cap)
 	}
 }
 
+/* A little-endian 16-bit field of a virtio-net header: hdr_len at 2,
+ * gso_size at 4, csum_start at 6, csum_offset at 8. */
+static void
+vh_put(uint8_t *vh, int off, unsigned v)
+{
+	vh[off] = (uint8_t)v;
+	vh[off + 1] = (uint8_t)(v >> 8);
+}
+
+/* A virtio-net header for frame f of len bytes: one that fits it, or a
+ * random or malformed one. */
+static void
+vnet_header(uint8_t *vh, const uint8_t *f, size_t len)
+{
+	unsigned hl = len > 14 ? (unsigned)(f[14] & 15) * 4 : 20;
+	unsigned proto = len > 23 ? f[23] : 0;
+
+	memset(vh, 0, 12);
+	switch (rnd() % 8) {
+	case 0: /* none */
+		break;
+	case 1:
+		vh[0] = 2; /* DATA_VALID */
+		break;
+	case 2:
+	case 3: /* NEEDS_CSUM where TCP's or UDP's checksum is */
+		vh[0] = 1;
+		vh_put(vh, 6, 14 + hl);
+		vh_put(vh, 8, proto == 17 ? 6 : 16);
+		if (rnd() % 2 && proto == 6) { /* and TSO */
+			vh[1] = 1;
+			vh_put(vh, 2, 14 + hl + 20);
+			vh_put(
+			    vh, 4, rnd() % 3 ? 536 + rnd() % 1000 : rnd() % 80);
+		}
+		break;
+	case 4: /* csum_start or offset at or beyond the end */
+		vh[0] = 1;
+		vh_put(vh, 6, (unsigned)len - rnd() % 3);
+		vh_put(vh, 8, rnd() % 2 ? 0 : rnd());
+		break;
+	case 5: /* segmentation of whatever this is */
+		vh[0] = (uint8_t)(rnd() % 3);
+		vh[1] = (uint8_t)(rnd() % 2 ? 1 : rnd());
+		vh_put(vh, 4, rnd() % 2000);
+		vh_put(vh, 6, 14 + hl);
+		vh_put(vh, 8, 16);
+		break;
+	default: /* random */
+		for (int i = 0; i < 12; i++)
+			vh[i] = (uint8_t)rnd();
+		break;
+	}
+}
+
 static size_t
 make_input(uint8_t *in, size_t cap)
 {
 	static uint8_t f[4096];
-	size_t n = 1;
+	size_t n = 1, vhl;
 	int frames = 1 + (int)(rnd() % 4);
 
 	in[0] = (uint8_t)(rnd() % 3 != 0); /* fix checksums 2 times in 3 */
+	if (rnd() % 3 == 0)
+		in[0] |= 2; /* virtio-net headers */
+	vhl = in[0] & 2 ? 12 : 0;
 	for (int i = 0; i < frames; i++) {
 		size_t len;
 		unsigned kind = rnd() % 10;
@@ -224,11 +285,14 @@ make_input(uint8_t *in, size_t cap)
 			if (kind >= 5)
 				mutate(f, &len, sizeof(f));
 		}
-		if (n + 2 + len > cap)
+		if (n + 2 + vhl + len > cap)
 			break;
-		in[n] = (uint8_t)len, in[n + 1] = (uint8_t)(len >> 8);
-		memcpy(in + n + 2, f, len);
-		n += 2 + len;
+		in[n] = (uint8_t)(len + vhl);
+		in[n + 1] = (uint8_t)((len + vhl) >> 8);
+		if (vhl)
+			vnet_header(in + n + 2, f, len);
+		memcpy(in + n + 2 + vhl, f, len);
+		n += 2 + vhl + len;
 	}
 	return n;
 }
@@ -297,6 +361,108 @@ T_CASE(seeded_run, "random and mutated frames: no crash, no mbuf leak")
 	if (after > base)
 		T_FAIL("%llu mbufs still in use, %llu before the run",
 		    (unsigned long long)after, (unsigned long long)base);
+}
+
+/* A TCP SYN from 10.0.0.2:sport to port 80 (checksums fixed) into f. */
+static size_t
+syn_frame(uint8_t *f, int sport)
+{
+	uint8_t *ip = ip_frame(f, 6, 20), *t = ip + 20;
+
+	memset(t, 0, 20);
+	t[0] = (uint8_t)(sport >> 8), t[1] = (uint8_t)sport, t[2] = 0,
+	t[3] = 80;
+	t[4] = (uint8_t)rnd(), t[5] = (uint8_t)rnd(), t[6] = 0x10;
+	t[12] = 0x50, t[13] = 0x02, t[14] = 0x40;
+	netfuzz_fix_checksums(f, 54);
+	return 54;
+}
+
+T_CASE(vnet_headers,
+    "virtio-net headers: malformed ones dropped and counted, valid ones "
+    "taken")
+{
+	uint8_t f[128], vh[12];
+	uint64_t bad0, bad1, out0, out1;
+	size_t len;
+	struct {
+		uint8_t flags, gso;
+		unsigned start, off, size;
+		int proto; /* the frame: 6 TCP, 17 UDP, 0 a TCP fragment */
+		const char *what;
+	} bad[] = {
+	    {0x80, 0, 0, 0, 0, 6, "an unknown flag"},
+	    {1, 0, 54, 0, 0, 6, "csum_start at the end"},
+	    {1, 0, 10, 16, 0, 6, "csum_start in the Ethernet header"},
+	    {1, 0, 34, 20, 0, 6, "csum_offset beyond the end"},
+	    {1, 0, 34, 0xfffe, 0, 6, "a huge csum_offset"},
+	    {1, 1, 34, 6, 1400, 17, "TCPV4 segmentation of UDP"},
+	    {1, 1, 34, 16, 8, 6, "a gso_size of 8"},
+	    {1, 3, 34, 6, 1400, 17, "UDP segmentation (not negotiated)"},
+	    {1, 4, 34, 16, 1400, 6, "TCPV6 segmentation of IPv4"},
+	    {1, 0x81, 34, 16, 1400, 6, "ECN (not negotiated)"},
+	    {0, 1, 0, 0, 1400, 6, "segmentation with no checksum state"},
+	    {1, 1, 34, 16, 1400, 0, "segmentation of a fragment"},
+	    {1, 1, 30, 16, 1400, 6, "TSO with a checksum not TCP's"},
+	};
+
+	T_EQ(LLVMFuzzerInitialize(NULL, NULL), 0);
+	rng = 7;
+	T_EQ(rump_nettest_vnet_bad(&bad0), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t *ip;
+
+		if (bad[i].proto == 17) {
+			ip = ip_frame(f, 17, 20);
+			memset(ip + 20, 0, 20);
+			ip[22] = 0, ip[23] = 53, ip[25] = 20;
+			netfuzz_fix_checksums(f, 54);
+			len = 54;
+		} else {
+			len = syn_frame(f, 12345);
+			if (bad[i].proto == 0)
+				f[14 + 6] = 0x20; /* MF */
+		}
+		memset(vh, 0, sizeof(vh));
+		vh[0] = bad[i].flags;
+		vh[1] = bad[i].gso;
+		vh_put(vh, 2, 54);
+		vh_put(vh, 4, bad[i].size);
+		vh_put(vh, 6, bad[i].start);
+		vh_put(vh, 8, bad[i].off);
+		if (rump_nettest_input_vnet(vh, 12, f, len) != EINVAL)
+			T_FAIL("a header with %s was taken", bad[i].what);
+	}
+	T_EQ(rump_nettest_vnet_bad(&bad1), 0);
+	T_EQ(bad1 - bad0, (uint64_t)(sizeof(bad) / sizeof(bad[0])));
+
+	/* A SYN whose checksum is wrong is dropped without a header, and
+	 * taken with NEEDS_CSUM (the host's stack made it: a partial sum
+	 * is not a wrong one): a SYN-ACK comes back. */
+	T_EQ(rump_nettest_output(&out0, NULL, 0, NULL), 0);
+	len = syn_frame(f, 23456);
+	f[14 + 20 + 16] ^= 0x5a;
+	memset(vh, 0, sizeof(vh));
+	T_EQ(rump_nettest_input_vnet(vh, 12, f, len), 0);
+	T_EQ(rump_nettest_output(&out1, NULL, 0, NULL), 0);
+	T_EQ(out1, out0);
+	vh[0] = 1;
+	vh_put(vh, 6, 34);
+	vh_put(vh, 8, 16);
+	T_EQ(rump_nettest_input_vnet(vh, 12, f, len), 0);
+	T_EQ(rump_nettest_output(&out1, NULL, 0, NULL), 0);
+	T_EQ(out1, out0 + 1);
+	/* DATA_VALID does the same. */
+	len = syn_frame(f, 23457);
+	f[14 + 20 + 16] ^= 0x5a;
+	memset(vh, 0, sizeof(vh));
+	vh[0] = 2;
+	T_EQ(rump_nettest_input_vnet(vh, 12, f, len), 0);
+	T_EQ(rump_nettest_output(&out0, NULL, 0, NULL), 0);
+	T_EQ(out0, out1 + 1);
+	T_EQ(rump_nettest_vnet_bad(&bad0), 0);
+	T_EQ(bad0, bad1);
+	netfuzz_drain();
 }
 
 /* The fake interface carries a real handshake (the harness works). */

@@ -7,10 +7,21 @@
  * and a capture of virt0 read by tcpdump.  Needs root, /dev/net/tun and
  * ip(8); SKIPs otherwise.
  *
+ * The TAP's offloads (virtio-net header, TSO and checksum offload both
+ * ways) are on by default: the bulk cases check from the kernel's TCP
+ * counters that it sent TSO segments or received coalesced ones, and the
+ * plain_* cases run with the link string's offload=off and check that
+ * it did neither.  forward_tso has Linux send through a kernel that
+ * forwards its coalesced packets from virt0 onto a shmif bus (no
+ * offloads) to a second kernel: the router cuts and checksums them in
+ * software, the second kernel verifies every checksum and the hash.
+ *
  * Layout: namespace rumpkt<pid> holds TAP rtap0 with 10.9.0.1/24 (Linux)
- * and the kernel's virt0 on it with 10.9.0.2/24.
+ * and the kernel's virt0 on it with 10.9.0.2/24; in forward_tso the
+ * kernel also has shmif0 10.10.0.1/24 to the sink's 10.10.0.2.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +38,9 @@
 
 struct tap_peer {
 	const char *netns;
-	const char *env;
+	const char *env;  /* "NAME=value ..." for the kernel */
+	const char *link; /* virt0's link string; NULL: "rtap0" */
+	const char *bus;  /* also a shmif on this bus, forwarding */
 	int port;
 	uint64_t nbytes, seed;
 	bool sink;
@@ -36,21 +49,72 @@ struct tap_peer {
 static void
 tap_kernel(const struct tap_peer *tp)
 {
+	const char *link = tp->link != NULL ? tp->link : "rtap0";
 	int error;
 
 	np_netns_enter(tp->netns);
 	if (tp->env != NULL) {
-		char *e = strdup(tp->env), *eq = strchr(e, '=');
-		*eq = '\0';
-		setenv(e, eq + 1, 1);
+		char *e = strdup(tp->env), *save = NULL;
+
+		for (char *w = strtok_r(e, " ", &save); w != NULL;
+		     w = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(w, '=');
+
+			*eq = '\0';
+			setenv(w, eq + 1, 1);
+		}
 	}
 	np_boot();
 	if ((error = rump_pub_netconfig_ifcreate("virt0")) != 0 ||
-	    (error = rump_pub_netconfig_ifsetlinkstr("virt0", "rtap0")) != 0 ||
+	    (error = rump_pub_netconfig_ifsetlinkstr("virt0", link)) != 0 ||
 	    (error = rump_pub_netconfig_ipv4_ifaddr_cidr(
 	         "virt0", "10.9.0.2", 24)) != 0 ||
 	    (error = rump_pub_netconfig_ifup("virt0")) != 0)
-		np_die("virt0 on rtap0: %s", strerror(error));
+		np_die("virt0 on %s: %s", link, strerror(error));
+	if (tp->bus != NULL) {
+		np_shmif(tp->bus, "10.10.0.1", 24);
+		if ((error = rump_pub_netconfig_ipv4_forwarding(1)) != 0)
+			np_die("forwarding: %s", strerror(error));
+	}
+}
+
+/* The value of counter name in /proc file path ("name value" or, for
+ * /proc/net/dev, the field'th number on the line of interface name). */
+static unsigned long long
+proc_value(const char *path, const char *name, int field)
+{
+	static char buf[16384];
+	unsigned long long v[16];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	NP_CHECK((fd = rump_sys_open(path, O_RDONLY)) != -1);
+	NP_CHECK((n = rump_sys_read(fd, buf, sizeof(buf) - 1)) > 0);
+	rump_sys_close(fd);
+	buf[n] = '\0';
+	for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		while (*p == '\n' || *p == ' ')
+			p++;
+		if (strncmp(p, name, strlen(name)) != 0 ||
+		    (p[strlen(name)] != ' ' && p[strlen(name)] != ':'))
+			continue;
+		p += strlen(name) + 1;
+		if (field == 0)
+			return strtoull(p, NULL, 10);
+		if (sscanf(p, "%llu %llu %llu", &v[0], &v[1], &v[2]) != 3)
+			np_die("%s: bad line for %s", path, name);
+		return v[field - 1];
+	}
+	np_die("%s: no %s", path, name);
+}
+
+/* Tells the parent the TCP offload counters: "tso SNDTSO RCVBIG". */
+static void
+tap_send_stats(void)
+{
+	np_send("tso %llu %llu", proc_value("/proc/net/tcpstat", "sndtso", 0),
+	    proc_value("/proc/net/tcpstat", "rcvbig", 0));
 }
 
 /* The kernel: up on the TAP, then a sink, a source, or idle. */
@@ -67,8 +131,9 @@ tap_main(void *arg)
 		np_send("ready");
 		NP_CHECK((s = rump_sys_accept(l, NULL, NULL)) != -1);
 		uint64_t n = np_recv_hash(s, hex);
-		np_send("sha256 %s %llu", hex, (unsigned long long)n);
 		rump_sys_close(s);
+		tap_send_stats();
+		np_send("sha256 %s %llu", hex, (unsigned long long)n);
 	} else if (tp->nbytes > 0) {
 		np_send("ready");
 		if (!np_recv(line, sizeof(line), 30000) ||
@@ -77,7 +142,17 @@ tap_main(void *arg)
 		int s = np_tcp_connect("10.9.0.1", tp->port);
 		np_send_stream(s, tp->nbytes, tp->seed, hex);
 		NP_CHECK(rump_sys_close(s) == 0);
+		tap_send_stats();
 		np_send("sent %s", hex);
+	} else if (tp->bus != NULL) {
+		np_send("ready");
+		while (np_recv(line, sizeof(line), 600000) &&
+		    strcmp(line, "stats") != 0)
+			;
+		/* virt0's frames received: bytes, then packets */
+		np_send("virt0 %llu %llu",
+		    proc_value("/proc/net/dev", "virt0", 1),
+		    proc_value("/proc/net/dev", "virt0", 2));
 	} else
 		np_send("ready");
 	while (np_recv(line, sizeof(line), 600000) && strcmp(line, "quit") != 0)
@@ -165,12 +240,38 @@ T_CASE(ping_from_linux,
 	np_done();
 }
 
+/*
+ * Checks the kernel's "tso SNDTSO RCVBIG" line: with offloads, the sender
+ * sent TSO segments (sender) or the receiver got coalesced ones; without,
+ * neither happened.
+ */
+static void
+check_tso(struct np_proc *k, bool offload, bool sender)
+{
+	char line[128];
+	unsigned long long snd, rcv, v;
+
+	np_expect(k, "tso", line, sizeof(line), 110000);
+	if (sscanf(line, "%llu %llu", &snd, &rcv) != 2)
+		NP_FAIL("bad tso line \"%s\"", line);
+	v = sender ? snd : rcv;
+	if (offload ? v == 0 : (snd != 0 || rcv != 0))
+		NP_FAIL("offloads %s, but the kernel %s %llu TSO segments, got "
+		        "%llu coalesced",
+		    offload ? "on" : "off", "sent", snd, rcv);
+	printf("  %s: %llu TSO segments sent, %llu coalesced received\n",
+	    offload ? "offloads on" : "offloads off", snd, rcv);
+}
+
 /* The kernel sends nbytes to a python3 sink on Linux. */
 static void
-rump_to_linux(const char *env, uint64_t nbytes)
+rump_to_linux(const char *env, const char *link, uint64_t nbytes)
 {
-	struct tap_peer tp = {
-	    .port = 5101, .nbytes = nbytes, .seed = 11, .env = env};
+	struct tap_peer tp = {.port = 5101,
+	    .nbytes = nbytes,
+	    .seed = 11,
+	    .env = env,
+	    .link = link};
 	char want[65], sent[128], line[256], h[65];
 	unsigned long long n;
 	FILE *py;
@@ -194,6 +295,7 @@ rump_to_linux(const char *env, uint64_t nbytes)
 	np_expect(k, "ready", NULL, 0, 10000);
 	uint64_t t0 = t_now_ns();
 	np_tell(k, "go");
+	check_tso(k, link == NULL, true);
 	np_expect(k, "sent", sent, sizeof(sent), 110000);
 	if (fgets(line, sizeof(line), py) == NULL)
 		NP_FAIL("the python3 sink said nothing");
@@ -214,9 +316,10 @@ rump_to_linux(const char *env, uint64_t nbytes)
 
 /* A python3 client on Linux sends nbytes of a file to the kernel's sink. */
 static void
-linux_to_rump(const char *env, uint64_t nbytes)
+linux_to_rump(const char *env, const char *link, uint64_t nbytes)
 {
-	struct tap_peer tp = {.port = 5102, .sink = true, .env = env};
+	struct tap_peer tp = {
+	    .port = 5102, .sink = true, .env = env, .link = link};
 	char want[65], got[128], h[65];
 	static char buf[1 << 20];
 	unsigned long long n;
@@ -242,6 +345,7 @@ linux_to_rump(const char *env, uint64_t nbytes)
 	if (np_system("ip netns exec %s python3 %s 10.9.0.2 %d %s >/dev/null",
 	        tp.netns, np_path("source.py"), tp.port, np_path("data")) != 0)
 		NP_FAIL("the python3 client failed");
+	check_tso(k, link == NULL, false);
 	np_expect(k, "sha256", got, sizeof(got), 60000);
 	double secs = (double)(t_now_ns() - t0) / 1e9;
 	if (sscanf(got, "%64s %llu", h, &n) != 2 || n != nbytes ||
@@ -258,25 +362,126 @@ linux_to_rump(const char *env, uint64_t nbytes)
 T_CASE(
     tcp_rump_to_linux, "64 MiB from the kernel to a Linux server, hashes match")
 {
-	rump_to_linux(NULL, 64ULL * MB);
+	rump_to_linux(NULL, NULL, 64ULL * MB);
 }
 
 T_CASE(
     tcp_linux_to_rump, "64 MiB from a Linux client to the kernel, hashes match")
 {
-	linux_to_rump(NULL, 64ULL * MB);
+	linux_to_rump(NULL, NULL, 64ULL * MB);
 }
 
 T_CASE(lossy_rump_to_linux,
     "16 MiB kernel -> Linux, 2% of frames the kernel receives lost, 1% "
     "reordered")
 {
-	rump_to_linux("RUMP_VIRTIF_FAULT=drop=2,reorder=1,seed=3", 16ULL * MB);
+	rump_to_linux(
+	    "RUMP_VIRTIF_FAULT=drop=2,reorder=1,seed=3", NULL, 16ULL * MB);
 }
 
 T_CASE(lossy_linux_to_rump,
     "16 MiB Linux -> kernel with 2% loss and 1% reordering on the kernel's "
     "receive")
 {
-	linux_to_rump("RUMP_VIRTIF_FAULT=drop=2,reorder=1,seed=4", 16ULL * MB);
+	linux_to_rump(
+	    "RUMP_VIRTIF_FAULT=drop=2,reorder=1,seed=4", NULL, 16ULL * MB);
+}
+
+T_CASE(lossy_tso_rump_to_linux,
+    "16 MiB kernel -> Linux, 2% of the kernel's TSO segments lost and 1% "
+    "reordered")
+{
+	rump_to_linux("RUMP_TCP_DROP_PERMILLE=20 RUMP_TCP_REORDER_PERMILLE=10",
+	    NULL, 16ULL * MB);
+}
+
+T_CASE(plain_rump_to_linux,
+    "16 MiB kernel -> Linux with the TAP's offloads off (plain frames)")
+{
+	rump_to_linux(NULL, "rtap0,offload=off", 16ULL * MB);
+}
+
+T_CASE(plain_linux_to_rump,
+    "16 MiB Linux -> kernel with the TAP's offloads off (plain frames)")
+{
+	linux_to_rump(NULL, "rtap0,offload=off", 16ULL * MB);
+}
+
+/* The sink of forward_tso: a kernel on the bus only. */
+static void
+shmif_sink_main(void *arg)
+{
+	struct tap_peer *tp = arg;
+	char hex[65], line[64];
+	int error, l, s;
+
+	np_boot_shmif(tp->bus, "10.10.0.2", 24);
+	if ((error = rump_pub_netconfig_ipv4_gw("10.10.0.1")) != 0)
+		np_die("gateway: %s", strerror(error));
+	l = np_tcp_listen(tp->port);
+	np_send("ready");
+	NP_CHECK((s = rump_sys_accept(l, NULL, NULL)) != -1);
+	uint64_t n = np_recv_hash(s, hex);
+	rump_sys_close(s);
+	np_send("sha256 %s %llu", hex, (unsigned long long)n);
+	while (np_recv(line, sizeof(line), 600000) && strcmp(line, "quit") != 0)
+		;
+	np_exit();
+}
+
+T_CASE(forward_tso,
+    "Linux -> kernel on a TAP forwarding its coalesced TCP onto shmif -> "
+    "kernel, 16 MiB, hashes match")
+{
+	struct tap_peer tp = {0}, sp = {.port = 5103};
+	uint64_t nbytes = 16ULL * MB;
+	static char buf[1 << 20];
+	char want[65], got[128], line[128], h[65];
+	unsigned long long n, bytes, pkts;
+
+	tp.netns = tap_setup();
+	if (!have_python())
+		NP_FAIL("no python3");
+	tp.bus = sp.bus = np_path("bus");
+	if (np_system(
+	        "ip -n %s route add 10.10.0.0/24 via 10.9.0.2", tp.netns) != 0)
+		NP_FAIL("no route to 10.10.0.0/24");
+	FILE *f = fopen(np_path("data"), "w");
+	for (uint64_t off = 0; off < nbytes; off += sizeof(buf)) {
+		np_stream(13, off, buf, sizeof(buf));
+		fwrite(buf, 1, sizeof(buf), f);
+	}
+	fclose(f);
+	np_stream_hash(13, nbytes, want);
+	f = fopen(np_path("source.py"), "w");
+	fputs(python_source, f);
+	fclose(f);
+	struct np_proc *r = np_spawn("router", tap_main, &tp);
+	np_expect(r, "ready", NULL, 0, 10000);
+	struct np_proc *k = np_spawn("sink", shmif_sink_main, &sp);
+	np_expect(k, "ready", NULL, 0, 10000);
+	if (np_system("ip netns exec %s python3 %s 10.10.0.2 %d %s >/dev/null",
+	        tp.netns, np_path("source.py"), sp.port, np_path("data")) != 0)
+		NP_FAIL("the python3 client failed");
+	np_expect(k, "sha256", got, sizeof(got), 60000);
+	if (sscanf(got, "%64s %llu", h, &n) != 2 || n != nbytes ||
+	    strcmp(h, want) != 0)
+		NP_FAIL("the sink received \"%s\", expected %s %llu", got, want,
+		    (unsigned long long)nbytes);
+	np_tell(r, "stats");
+	np_expect(r, "virt0", line, sizeof(line), 10000);
+	if (sscanf(line, "%llu %llu", &bytes, &pkts) != 2 || pkts == 0)
+		NP_FAIL("bad virt0 line \"%s\"", line);
+	/* Coalesced frames came in: more than a full frame on average. */
+	printf("  router's virt0: %llu frames, %llu bytes on average\n", pkts,
+	    bytes / pkts);
+	if (bytes / pkts <= 1514)
+		NP_FAIL("virt0 received no coalesced frames (%llu bytes on "
+		        "average)",
+		    bytes / pkts);
+	np_tell(r, "quit");
+	np_tell(k, "quit");
+	np_join(r, 10000);
+	np_join(k, 10000);
+	np_done();
 }

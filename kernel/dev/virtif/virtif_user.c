@@ -33,11 +33,13 @@ struct virtif_user {
 };
 
 RUMPCOMP_EXPORT int
-rumpcomp_virtif_create(const char *devname, struct virtif_user **vup)
+rumpcomp_virtif_create(
+    const char *devname, int want, int *featp, struct virtif_user **vup)
 {
 	struct virtif_user *vu;
 	struct ifreq ifr;
-	int error;
+	unsigned int tunfeat = 0;
+	int error, feat = 0;
 
 	if (strlen(devname) >= IFNAMSIZ)
 		return rumpuser_component_errtrans(ENAMETOOLONG);
@@ -47,14 +49,36 @@ rumpcomp_virtif_create(const char *devname, struct virtif_user **vup)
 	vu->vu_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (vu->vu_fd == -1)
 		goto fail;
+	if ((want & VIRTIF_F_VNET) &&
+	    ioctl(vu->vu_fd, TUNGETFEATURES, &tunfeat) == -1)
+		tunfeat = 0;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if ((want & VIRTIF_F_VNET) && (tunfeat & IFF_VNET_HDR))
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	strncpy(ifr.ifr_name, devname, IFNAMSIZ - 1);
 	if (ioctl(vu->vu_fd, TUNSETIFF, &ifr) == -1)
 		goto fail;
+	if (ifr.ifr_flags & IFF_VNET_HDR) {
+		int sz = VIRTIF_VNET_HDRLEN;
+
+		if (ioctl(vu->vu_fd, TUNSETVNETHDRSZ, &sz) == -1)
+			goto fail;
+		feat |= VIRTIF_F_VNET;
+		if (ioctl(vu->vu_fd, TUNSETOFFLOAD,
+		        TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) == 0)
+			feat |=
+			    VIRTIF_F_RXCSUM | VIRTIF_F_RXTSO4 | VIRTIF_F_RXTSO6;
+		else if (ioctl(vu->vu_fd, TUNSETOFFLOAD, TUN_F_CSUM) == 0)
+			feat |= VIRTIF_F_RXCSUM;
+		else
+			(void)ioctl(vu->vu_fd, TUNSETOFFLOAD, 0);
+	} else
+		(void)ioctl(vu->vu_fd, TUNSETOFFLOAD, 0);
 	vu->vu_kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (vu->vu_kick == -1)
 		goto fail;
+	*featp = feat;
 	*vup = vu;
 	return 0;
 fail:
@@ -81,12 +105,13 @@ rumpcomp_virtif_send(
 }
 
 RUMPCOMP_EXPORT int
-rumpcomp_virtif_recv(struct virtif_user *vu, void *buf, size_t len, size_t *got)
+rumpcomp_virtif_recv(struct virtif_user *vu, const struct rumpuser_iovec *iov,
+    size_t iovcnt, size_t *got)
 {
 	ssize_t n;
 
 	do
-		n = read(vu->vu_fd, buf, len);
+		n = readv(vu->vu_fd, (const struct iovec *)iov, (int)iovcnt);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return rumpuser_component_errtrans(errno);
