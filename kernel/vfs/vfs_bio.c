@@ -23,26 +23,31 @@
  * owner may set B_INVAL (drop it), B_AGE (recycle it first) or B_ASYNC
  * (bwrite returns at once) before handing a buffer back.
  *
- * Drivers: d_strategy(bp) transfers b_bsize bytes at byte offset
+ * Drivers: d_strategy(bp) transfers b_bcount bytes at byte offset
  * b_blkno * b_bsize (B_READ: into b_data, else from it), sets b_error on
  * failure and calls biodone(bp) when done, from any thread, possibly
- * before d_strategy returns.  It is called with no lock held.
+ * before d_strategy returns.  It is called with no lock held.  A buf
+ * without B_ASYNC is one its caller waits for at once (bread, bwrite):
+ * the driver may do it in the calling thread, as etfs does, so the
+ * synchronous path has no hand-off to another thread.
  *
  * Read-ahead: bread of block n, when the previous bread on that device
  * was of block n - 1 (with the same size), also starts asynchronous reads
  * of blocks n+1 .. n+RA_BLOCKS that are not cached; it does so when less
  * than half of that window is under way, so the reads go out in batches.
  * A large read of the raw device starts the reads of its own blocks, up
- * to RAW_PREFETCH ahead, the same way.
+ * to RAW_PREFETCH ahead, the same way.  File systems that know where a
+ * file's data lies read it with breadn (the missing block and the
+ * uncached ones after it in one synchronous transfer) and bio_prefetch
+ * (asynchronous reads of a window ahead).
  *
  * Write clustering: write-back (syncer, bflush, memory pressure) sorts
  * the dirty buffers by device, size and block, and sends each run of
  * adjacent blocks to the driver as one larger buf: a temporary "cluster"
- * buf of k * bsize bytes (k a power of two, at most BIO_MAXPHYS bytes)
- * whose b_blkno is the run's first block divided by k, so it is an
- * ordinary buf to the driver.  Runs are cut where a block number is not
- * a multiple of the cluster length.  Read-ahead is clustered the same
- * way.  When memory for a cluster is short, the blocks go out one by one.
+ * buf with the run's first b_blkno and b_bsize and a b_bcount of k *
+ * bsize bytes (at most BIO_MAXPHYS), so it is an ordinary buf to the
+ * driver.  Read-ahead is clustered the same way.  When memory for a
+ * cluster is short, the blocks go out one by one.
  *
  * Memory: the data and headers of all buffers stay under a budget
  * (RUMP_BUFCACHE, default 32 MiB).  A new buffer past the budget first
@@ -60,7 +65,7 @@
  */
 #include "etfs.h"
 
-#define BIO_MAXPHYS      (64 * 1024)
+#define BIO_MAXPHYS      (512 * 1024)
 #define RA_BLOCKS        7
 #define RAW_PREFETCH     64 /* blocks of a large raw read started at once */
 #define SYNC_INTERVAL    (5 * 1000000000ull)
@@ -406,7 +411,7 @@ biodone(struct buf *bp)
 		bio_done_locked(m);
 	}
 	mutex_exit(&buf_lock);
-	kmem_free(bp->b_data, bp->b_bsize);
+	kmem_free(bp->b_data, bp->b_bcount);
 	kmem_free(BX(bp), sizeof(struct bufx));
 }
 
@@ -484,11 +489,12 @@ bx_sort(struct bufx *list)
 }
 
 /*
- * Sends k busy buffers (a list of adjacent blocks, the first a multiple
- * of k) to the driver as one cluster buf.  False when memory is short.
+ * Sends k busy buffers (a list of adjacent blocks) to the driver as one
+ * cluster buf, asynchronous unless sync (then the caller waits for the
+ * first member).  False when memory is short.
  */
 static bool
-bio_cluster(struct bufx *chunk, unsigned k, bool rd)
+bio_cluster(struct bufx *chunk, unsigned k, bool rd, bool sync)
 {
 	unsigned bsize = chunk->bx_buf.b_bsize;
 	struct bufx *cx, *m;
@@ -507,10 +513,12 @@ bio_cluster(struct bufx *chunk, unsigned k, bool rd)
 		}
 	cx->bx_cnext = chunk;
 	cx->bx_buf.b_dev = chunk->bx_buf.b_dev;
-	cx->bx_buf.b_bsize = k * bsize;
-	cx->bx_buf.b_blkno = chunk->bx_buf.b_blkno / k;
+	cx->bx_buf.b_bsize = bsize;
+	cx->bx_buf.b_bcount = k * bsize;
+	cx->bx_buf.b_blkno = chunk->bx_buf.b_blkno;
 	cx->bx_buf.b_data = data;
-	cx->bx_buf.b_flags = B_BUSY | B_ASYNC | B_CLUSTER | (rd ? B_READ : 0);
+	cx->bx_buf.b_flags =
+	    B_BUSY | B_CLUSTER | (sync ? 0 : B_ASYNC) | (rd ? B_READ : 0);
 	bio_strategy(&cx->bx_buf);
 	return true;
 }
@@ -541,15 +549,10 @@ bio_issue(struct bufx *list, bool rd)
 		}
 		list = last->bx_cnext;
 		last->bx_cnext = NULL;
-		maxk = 1;
-		while (maxk * 2 * run->bx_buf.b_bsize <= BIO_MAXPHYS)
-			maxk *= 2;
-		/* Cut it into aligned power-of-two chunks. */
+		maxk = MAX(BIO_MAXPHYS / run->bx_buf.b_bsize, 1);
+		/* Cut it into chunks of at most BIO_MAXPHYS bytes. */
 		while (run != NULL) {
-			k = 1;
-			while (k * 2 <= n && k * 2 <= maxk &&
-			    run->bx_buf.b_blkno % (k * 2) == 0)
-				k *= 2;
+			k = MIN(n, maxk);
 			chunk = run;
 			last = chunk;
 			for (unsigned i = 1; i < k; i++)
@@ -557,7 +560,7 @@ bio_issue(struct bufx *list, bool rd)
 			run = last->bx_cnext;
 			last->bx_cnext = NULL;
 			n -= k;
-			if (k > 1 && bio_cluster(chunk, k, rd))
+			if (k > 1 && bio_cluster(chunk, k, rd, false))
 				continue;
 			for (; chunk != NULL; chunk = next) {
 				next = chunk->bx_cnext;
@@ -753,6 +756,7 @@ again:
 	bp->b_dev = dev;
 	bp->b_blkno = blkno;
 	bp->b_bsize = bsize;
+	bp->b_bcount = bsize;
 	bp->b_data = data;
 	bp->b_flags = B_BUSY;
 	bp->b_hashnext = buf_hash[buf_bucket(dev, blkno)];
@@ -771,6 +775,72 @@ out:
 }
 
 /*
+ * A new busy buffer for reading block b of dev (B_READ | B_ASYNC set),
+ * in the hash; NULL when the block is cached already or in another size
+ * (*cached true), or when the budget or memory is short.
+ */
+static struct bufx *
+bio_newread(struct bdev *bd, dev_t dev, int64_t b, unsigned bsize, bool *cached)
+{
+	struct bufx *nbx;
+	void *data;
+	bool skip, full;
+
+	mutex_enter(&buf_lock);
+	skip = hash_find(dev, b, bsize) != NULL || bd->bd_nother > 0 ||
+	    bio_overlap_locked(bd, dev, b, bsize) != NULL;
+	full = bio_bytes + sizeof(*nbx) + bsize > bio_budget;
+	mutex_exit(&buf_lock);
+	*cached = skip;
+	if (skip || full)
+		return NULL;
+	if ((nbx = kmem_zalloc(sizeof(*nbx), KM_NOSLEEP)) == NULL)
+		return NULL;
+	if ((data = kmem_alloc(bsize, KM_NOSLEEP)) == NULL) {
+		kmem_free(nbx, sizeof(*nbx));
+		return NULL;
+	}
+	cv_init(&nbx->bx_buf.b_cv);
+	mutex_enter(&buf_lock);
+	if (hash_find(dev, b, bsize) != NULL ||
+	    bio_overlap_locked(bd, dev, b, bsize) != NULL) {
+		mutex_exit(&buf_lock);
+		cv_destroy(&nbx->bx_buf.b_cv);
+		kmem_free(data, bsize);
+		kmem_free(nbx, sizeof(*nbx));
+		*cached = true;
+		return NULL;
+	}
+	nbx->bx_bdev = bd;
+	nbx->bx_buf.b_dev = dev;
+	nbx->bx_buf.b_blkno = b;
+	nbx->bx_buf.b_bsize = bsize;
+	nbx->bx_buf.b_bcount = bsize;
+	nbx->bx_buf.b_data = data;
+	nbx->bx_buf.b_flags = B_BUSY | B_READ | B_ASYNC;
+	nbx->bx_buf.b_hashnext = buf_hash[buf_bucket(dev, b)];
+	buf_hash[buf_bucket(dev, b)] = &nbx->bx_buf;
+	bdev_countsize(bd, bsize, 1);
+	bio_bytes += bx_size(&nbx->bx_buf);
+	mutex_exit(&buf_lock);
+	return nbx;
+}
+
+/* The number of blocks of bsize on dev, or INT64_MAX when unknown. */
+static int64_t
+bio_devblocks(dev_t dev, unsigned bsize)
+{
+	const struct devsw *sw = devsw_lookup(dev);
+	uint64_t bytes;
+	unsigned secsize;
+
+	if (sw != NULL && sw->d_size != NULL &&
+	    sw->d_size(dev, &bytes, &secsize) == 0)
+		return (int64_t)howmany(bytes, bsize);
+	return INT64_MAX;
+}
+
+/*
  * Starts asynchronous reads of the blocks first .. first+n-1 of dev that
  * are neither cached nor past the end of the device.  Speculative: gives
  * up quietly when memory is short or the device mixes block sizes.
@@ -779,63 +849,34 @@ static void
 bio_readahead(
     struct bdev *bd, dev_t dev, int64_t first, unsigned n, unsigned bsize)
 {
-	const struct devsw *sw = devsw_lookup(dev);
+	int64_t nblk = bio_devblocks(dev, bsize);
 	struct bufx *list = NULL, *nbx;
-	uint64_t bytes;
-	unsigned secsize;
-	void *data;
+	bool cached;
 
-	if (sw != NULL && sw->d_size != NULL &&
-	    sw->d_size(dev, &bytes, &secsize) == 0) {
-		int64_t nblk = (int64_t)howmany(bytes, bsize);
-
-		if (first >= nblk)
-			return;
-		n = (unsigned)MIN((int64_t)n, nblk - first);
-	}
+	if (first >= nblk)
+		return;
+	n = (unsigned)MIN((int64_t)n, nblk - first);
 	for (int64_t b = first; b < first + n; b++) {
-		mutex_enter(&buf_lock);
-		bool skip = hash_find(dev, b, bsize) != NULL ||
-		    bd->bd_nother > 0 ||
-		    bio_overlap_locked(bd, dev, b, bsize) != NULL;
-		bool full = bio_bytes + sizeof(*nbx) + bsize > bio_budget;
-		mutex_exit(&buf_lock);
-		if (skip)
-			continue;
-		if (full)
-			break;
-		if ((nbx = kmem_zalloc(sizeof(*nbx), KM_NOSLEEP)) == NULL)
-			break;
-		if ((data = kmem_alloc(bsize, KM_NOSLEEP)) == NULL) {
-			kmem_free(nbx, sizeof(*nbx));
+		if ((nbx = bio_newread(bd, dev, b, bsize, &cached)) == NULL) {
+			if (cached)
+				continue;
 			break;
 		}
-		cv_init(&nbx->bx_buf.b_cv);
-		mutex_enter(&buf_lock);
-		if (hash_find(dev, b, bsize) != NULL ||
-		    bio_overlap_locked(bd, dev, b, bsize) != NULL) {
-			mutex_exit(&buf_lock);
-			cv_destroy(&nbx->bx_buf.b_cv);
-			kmem_free(data, bsize);
-			kmem_free(nbx, sizeof(*nbx));
-			continue;
-		}
-		nbx->bx_bdev = bd;
-		nbx->bx_buf.b_dev = dev;
-		nbx->bx_buf.b_blkno = b;
-		nbx->bx_buf.b_bsize = bsize;
-		nbx->bx_buf.b_data = data;
-		nbx->bx_buf.b_flags = B_BUSY | B_READ | B_ASYNC;
-		nbx->bx_buf.b_hashnext = buf_hash[buf_bucket(dev, b)];
-		buf_hash[buf_bucket(dev, b)] = &nbx->bx_buf;
-		bdev_countsize(bd, bsize, 1);
-		bio_bytes += bx_size(&nbx->bx_buf);
-		mutex_exit(&buf_lock);
 		nbx->bx_cnext = list;
 		list = nbx;
 	}
 	if (list != NULL)
 		bio_issue(list, true);
+}
+
+void
+bio_prefetch(dev_t dev, int64_t blkno, unsigned n, unsigned bsize)
+{
+	struct bdev *bd;
+
+	if (blkno < 0 || n == 0 || (bd = bdev_get(dev)) == NULL)
+		return;
+	bio_readahead(bd, dev, blkno, n, bsize);
 }
 
 /*
@@ -879,6 +920,59 @@ bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp)
 		bio_readahead(
 		    bd, dev, ra, (unsigned)(blkno + RA_BLOCKS + 1 - ra), bsize);
 	if (!hit && (error = biowait(bp)) != 0) {
+		mutex_enter(&buf_lock);
+		bp->b_flags |= B_INVAL;
+		bio_release_locked(BX(bp));
+		mutex_exit(&buf_lock);
+		return error;
+	}
+	*bpp = bp;
+	return 0;
+}
+
+int
+breadn(dev_t dev, int64_t blkno, unsigned bsize, unsigned n, struct buf **bpp)
+{
+	struct bufx *list, *last, *nbx;
+	struct buf *bp;
+	struct bdev *bd;
+	unsigned k = 1, maxk = MAX(BIO_MAXPHYS / bsize, 1);
+	int64_t nblk;
+	bool cached;
+	int error;
+
+	*bpp = NULL;
+	if ((bp = getblk(dev, blkno, bsize)) == NULL)
+		return ENOMEM;
+	if (bp->b_flags & B_DONE) {
+		*bpp = bp;
+		return 0;
+	}
+	bd = BX(bp)->bx_bdev;
+	mutex_enter(&buf_lock);
+	bp->b_flags |= B_READ;
+	mutex_exit(&buf_lock);
+	/* The uncached blocks right after it join the transfer. */
+	list = last = BX(bp);
+	last->bx_cnext = NULL;
+	nblk = bio_devblocks(dev, bsize);
+	n = (unsigned)MIN((int64_t)MIN(n, maxk), MAX(nblk - blkno, 1));
+	while (k < n &&
+	    (nbx = bio_newread(bd, dev, blkno + k, bsize, &cached)) != NULL) {
+		last->bx_cnext = nbx;
+		last = nbx;
+		k++;
+	}
+	if (k == 1 || !bio_cluster(list, k, true, true)) {
+		struct bufx *next;
+
+		for (nbx = list; nbx != NULL; nbx = next) {
+			next = nbx->bx_cnext;
+			nbx->bx_cnext = NULL;
+			bio_strategy(&nbx->bx_buf);
+		}
+	}
+	if ((error = biowait(bp)) != 0) {
 		mutex_enter(&buf_lock);
 		bp->b_flags |= B_INVAL;
 		bio_release_locked(BX(bp));
@@ -1023,19 +1117,21 @@ binval(dev_t dev)
 	struct bdev *bd;
 
 	mutex_enter(&buf_lock);
-again:
-	for (size_t i = 0; i <= buf_hashmask; i++)
+	/* Each bucket is looked at again after a change, not the whole hash. */
+	for (size_t i = 0; i <= buf_hashmask; i++) {
+	again:
 		for (bp = buf_hash[i]; bp != NULL; bp = bp->b_hashnext) {
 			if (bp->b_dev != dev)
 				continue;
 			if (bp->b_flags & B_BUSY) {
 				bio_waitbusy(bp);
-				goto again;
+			} else {
+				lru_remove(bp);
+				bio_unhash_locked(BX(bp));
 			}
-			lru_remove(bp);
-			bio_unhash_locked(BX(bp));
 			goto again;
 		}
+	}
 	if ((bd = bdev_find(dev)) != NULL) {
 		bd->bd_lastblk = -2;
 		bd->bd_lastbsize = 0;
