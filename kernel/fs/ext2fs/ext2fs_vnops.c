@@ -659,12 +659,53 @@ ext2fs_setattr(struct vnode *vp, const struct vattr *va)
 	return ext2fs_iupdate(ei);
 }
 
+/*
+ * Read-ahead of file data.  A reader that goes on where the last read
+ * of the file stopped (or starts at block 0) is sequential: the blocks
+ * from where the previous window ended up to RA_WINDOW bytes past lblk
+ * are read in the background (bio_prefetch, in large transfers), once
+ * less than half a window is left ahead of the reader.  Other readers
+ * get nothing extra.  The hints are racy on purpose (readers share the
+ * vnode lock): a lost update costs a read-ahead, never correctness.
+ */
+#define RA_WINDOW     (1024 * 1024)
+#define READ_RUN_MAX  128  /* blocks of one synchronous read */
+#define WRITE_RUN_MAX 8192 /* blocks allocated at once by a write */
+
+static void
+ext2fs_readahead(struct ext2fs_inode *ei, uint64_t lblk, uint64_t nblk)
+{
+	struct ext2fs_mount *em = ei->ei_em;
+	uint64_t last = __atomic_load_n(&ei->ei_ralast, __ATOMIC_RELAXED);
+	uint64_t next = __atomic_load_n(&ei->ei_ranext, __ATOMIC_RELAXED);
+	uint64_t win = RA_WINDOW >> em->em_bshift, b, end, pblk, run;
+
+	__atomic_store_n(&ei->ei_ralast, lblk, __ATOMIC_RELAXED);
+	if (lblk != 0 && lblk != last && lblk != last + 1)
+		return;
+	if (next < lblk + 1 || next > lblk + 2 * win)
+		next = lblk + 1;
+	if (next >= nblk || next > lblk + win / 2)
+		return;
+	end = MIN(nblk, lblk + 1 + win);
+	__atomic_store_n(&ei->ei_ranext, end, __ATOMIC_RELAXED);
+	for (b = next; b < end; b += run) {
+		if (ext2fs_bmap(ei, b, &pblk, &run) != 0)
+			return;
+		run = MIN(run, end - b);
+		if (pblk != 0 && ext2fs_blk_ok(em, pblk, run))
+			bio_prefetch(em->em_dev, (int64_t)pblk, (unsigned)run,
+			    em->em_bsize);
+	}
+}
+
 static int
 ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag __unused)
 {
 	struct ext2fs_inode *ei = VTOEI(vp);
 	struct ext2fs_mount *em = ei->ei_em;
 	uint64_t size = ext2fs_isize(ei), mlblk = 0, mpblk = 0, mrun = 0;
+	uint64_t nblk = howmany(size, (uint64_t)em->em_bsize);
 	int error = 0;
 
 	if (vp->v_type == VDIR)
@@ -706,8 +747,26 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag __unused)
 		if (pblk == 0) {
 			error = uiomove(ext2fs_zeros, n, uio);
 		} else {
-			if ((error = ext2fs_bread(em, pblk, &bp)) != 0)
+			/*
+			 * A miss reads the rest of this call's run along in
+			 * one transfer; sequential readers also get the next
+			 * window started in the background.
+			 */
+			uint64_t left = howmany(MIN(off + uio->uio_resid, size),
+			                    (uint64_t)em->em_bsize) -
+			    lblk;
+
+			if (pblk >= em->em_nblocks) {
+				error = EUCLEAN;
 				break;
+			}
+			error = breadn(em->em_dev, (int64_t)pblk, em->em_bsize,
+			    (unsigned)MIN(
+			        MIN(left, mlblk + mrun - lblk), READ_RUN_MAX),
+			    &bp);
+			if (error)
+				break;
+			ext2fs_readahead(ei, lblk, nblk);
 			error = uiomove((char *)bp->b_data + boff, n, uio);
 			brelse(bp);
 		}
@@ -723,7 +782,8 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 	struct ext2fs_inode *ei = VTOEI(vp);
 	struct ext2fs_mount *em = ei->ei_em;
 	size_t resid = uio->uio_resid;
-	uint64_t size = ext2fs_isize(ei);
+	uint64_t size = ext2fs_isize(ei), mlblk = 0, mpblk = 0, mrun = 0;
+	bool misnew = false;
 	int error = 0;
 
 	if (vp->v_type != VREG)
@@ -750,8 +810,28 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		bool isnew, whole;
 
 		n = (size_t)MIN((uint64_t)n, em->em_maxsize - off);
-		if ((error = ext2fs_bmap_alloc(ei, lblk, &pblk, &isnew)) != 0)
-			break;
+		if (lblk < mlblk || lblk >= mlblk + mrun) {
+			/*
+			 * Map (or allocate) the blocks this write covers in
+			 * one go: one allocation, one extent and one inode
+			 * update for a run, not one per block.
+			 */
+			uint64_t end =
+			    MIN(off + uio->uio_resid, em->em_maxsize);
+			uint64_t want =
+			    howmany(end, (uint64_t)em->em_bsize) - lblk;
+			uint32_t got;
+
+			error = ext2fs_bmap_alloc_run(ei, lblk,
+			    (uint32_t)MIN(want, WRITE_RUN_MAX), &mpblk, &got,
+			    &misnew);
+			if (error)
+				break;
+			mlblk = lblk;
+			mrun = got;
+		}
+		pblk = mpblk + (lblk - mlblk);
+		isnew = misnew;
 		whole = boff == 0 && n == em->em_bsize;
 		if (whole || isnew) {
 			if ((error = ext2fs_getblk(em, pblk, &bp)) != 0)
@@ -771,6 +851,13 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		}
 		if (error)
 			break;
+	}
+	if (misnew && mlblk + mrun > howmany(size, (uint64_t)em->em_bsize)) {
+		/* A copy that failed left new blocks past the end: free them.
+		 */
+		(void)ext2fs_trunc_blocks(
+		    ei, howmany(size, (uint64_t)em->em_bsize));
+		(void)ext2fs_iupdate(ei);
 	}
 	if (uio->uio_resid != resid) {
 		/* As Linux: what fitted is written, and the count is short. */
