@@ -32,9 +32,14 @@
  *       host's cache of that file (the image, for rumpk) is dropped
  *       with posix_fadvise(POSIX_FADV_DONTNEED).
  *   scale DIR REPS           RUMP_NCPU=2: 1 thread, then 2 threads,
- *       each in its own process and directory, writing PERTHREAD MiB in
- *       256 KiB files, and the sync after them, on ext4; MB/s of all.
- *   scalefuse DIR REPS       the same loop through a fuse2fs mount.
+ *       each in its own process and directory, writing BENCH_E2_SCALE_MB
+ *       (128) MiB each in 256 KiB files, and the sync after them, on an
+ *       ext4 image in DIR; MB/s of all, and the CPU share the process got
+ *       (CPU time over 2 x wall time).  run.sh puts the image in the host
+ *       tmpfs: this measures how the file system's work spreads over two
+ *       CPUs, not how fast the host's disk takes the data.
+ *   scalefuse DIR REPS       the same loop through a fuse2fs mount (the
+ *       CPU share then leaves fuse2fs's own time out).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -42,6 +47,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -821,10 +827,28 @@ sworker_run(void *arg)
 	return NULL;
 }
 
-/* One run of n threads under base (MNT or a host mount); MB/s. */
-static double
-scale_run(const char *base, bool rump, int n, long files, int rep)
+/* CPU time (user + system) of the whole process so far, in ns. */
+static uint64_t
+proc_cpu_ns(void)
 {
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+	    1000000000u +
+	    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
+/*
+ * One run of n threads under base (MNT or a host mount); MB/s.  *share is
+ * the process's CPU time over 2 CPUs x wall time: well below 1 means the
+ * host gave the CPUs to others (or the threads slept on a lock).
+ */
+static double
+scale_run(
+    const char *base, bool rump, int n, long files, int rep, double *share)
+{
+	uint64_t c0;
 	struct sworker ws[MAX_THREADS];
 	pthread_barrier_t bar;
 	uint64_t t0, t1;
@@ -851,6 +875,7 @@ scale_run(const char *base, bool rump, int n, long files, int rep)
 			bench_fail("pthread_create", error);
 	pthread_barrier_wait(&bar);
 	t0 = bench_now_ns();
+	c0 = proc_cpu_ns();
 	for (int i = 0; i < n; i++)
 		pthread_join(ws[i].sw_thread, NULL);
 	if (rump) {
@@ -860,6 +885,7 @@ scale_run(const char *base, bool rump, int n, long files, int rep)
 		must_run(argv);
 	}
 	t1 = bench_now_ns();
+	*share = (double)(proc_cpu_ns() - c0) / (2.0 * (double)(t1 - t0));
 	pthread_barrier_destroy(&bar);
 	/* Out of the clock: make room for the next run. */
 	for (int i = 0; i < n; i++) {
@@ -883,7 +909,7 @@ scale(const char *dir, int reps, bool fuse)
 {
 	long mib = env_long("BENCH_E2_SCALE_MB", 128);
 	long files = mib * (long)MIB / SCALE_FILE;
-	double one[100], two[100];
+	double one[100], two[100], s1[100], s2[100];
 	char img[4096], mnt[4096];
 	const char *why = NULL;
 	pid_t pid = -1;
@@ -908,13 +934,17 @@ scale(const char *dir, int reps, bool fuse)
 		rump_boot(img, false);
 	}
 	for (int r = 0; r < reps; r++) {
-		one[r] = scale_run(fuse ? mnt : MNT, !fuse, 1, files, r);
-		two[r] = scale_run(fuse ? mnt : MNT, !fuse, 2, files, r);
+		one[r] =
+		    scale_run(fuse ? mnt : MNT, !fuse, 1, files, r, &s1[r]);
+		two[r] =
+		    scale_run(fuse ? mnt : MNT, !fuse, 2, files, r, &s2[r]);
 	}
 	printf("param scale_mib_per_thread=%ld scale_file_kib=%d\n", mib,
 	    SCALE_FILE / 1024);
 	bench_print(fuse ? "scale_fuse1" : "scale_rump1", one, reps, 1);
 	bench_print(fuse ? "scale_fuse2" : "scale_rump2", two, reps, 1);
+	bench_print(fuse ? "cpu_scale_fuse1" : "cpu_scale_rump1", s1, reps, 3);
+	bench_print(fuse ? "cpu_scale_fuse2" : "cpu_scale_rump2", s2, reps, 3);
 	if (fuse) {
 		fuse_stop(mnt, pid);
 		rmdir(mnt);

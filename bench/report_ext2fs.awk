@@ -75,7 +75,8 @@ function vs_time(name, key, rkey, target, ratio_of, label,    m, r, q, p)
 }
 
 # A throughput of rumpk against a reference throughput.
-function vs_rate(name, key, rkey, target, ratio_of, label,    m, r, q, p)
+function vs_rate(name, key, rkey, target, ratio_of, label, extra,    m, r,
+    q, p)
 {
 	if (!have(key, rkey)) {
 		missing(label, "ERROR (no samples)")
@@ -88,7 +89,7 @@ function vs_rate(name, key, rkey, target, ratio_of, label,    m, r, q, p)
 	metric(name, m, key, "MB/s", target, target == "null" ? "" : ">=",
 	    target == "null" ? "" : "ratio", q, ratio_of, p,
 	    ", \"reference_median\": " r ", \"reference_samples\": " \
-	    samples(rkey))
+	    samples(rkey) extra)
 	row(label, mb(m), "ref " mb(r), sprintf("%.2fx", q),
 	    target == "null" ? "" : sprintf(">= %gx", target), verdict(p))
 }
@@ -137,21 +138,28 @@ END {
 
 	# 3. Sequential I/O of one file.
 	vs_rate("seq_write", "seq_rump_write", "seq_host_write", "null",
-	    "rumpk / host file", "1 GiB write+fsync: rumpk vs host")
+	    "rumpk / host file", "1 GiB write+fsync: rumpk vs host", "")
 	vs_rate("seq_read", "seq_rump_read", "seq_host_read", "null",
-	    "rumpk / host file", "1 GiB read, cold: rumpk vs host")
+	    "rumpk / host file", "1 GiB read, cold: rumpk vs host", "")
 
 	# 4. Two writers against one.
+	ex = have("cpu_scale_rump1", "cpu_scale_rump2") ? \
+	    scale_extra("scale_rump1", "scale_rump2") : ""
 	vs_rate("scale_write", "scale_rump2", "scale_rump1", 1.6,
-	    "2 threads / 1 thread", "2 writers / 1, 2 CPUs: rumpk")
+	    "2 threads / 1 thread", "2 writers / 1, 2 CPUs: rumpk", ex)
 	if ("scalefuse" in skip) {
 		missing("2 writers / 1: fuse2fs",
 		    "skipped: " skip["scalefuse"])
 	} else if (have("scale_fuse2", "scale_fuse1"))
 		vs_rate("scale_write_fuse2fs", "scale_fuse2", "scale_fuse1",
 		    "null", "2 threads / 1 thread",
-		    "2 writers / 1: fuse2fs (for scale)")
+		    "2 writers / 1: fuse2fs (for scale)", "")
 
+	if (have("cpu_scale_rump1", "cpu_scale_rump2"))
+		printf("scaling, process CPU share over 2 CPUs (median): " \
+		    "2 writers %.2f, 1 writer %.2f; ratio per CPU-second: " \
+		    "%.2f\n", median("cpu_scale_rump2"),
+		    median("cpu_scale_rump1"), nratio["scale_rump2"])
 	printf("tree: %s files, %s dirs (%s deep), %s symlinks, %s bytes; " \
 	    "image %s; seq %s MiB; scaling %s MiB per thread\n",
 	    param["tree_files"], param["tree_dirs"], param["tree_maxdepth"],

@@ -87,13 +87,22 @@ report()
 
 tmp=$(mktemp -d) || die "mktemp failed"
 e2work=
+e2shm=
+back=
+# Unmounts what the ext4 benchmarks left mounted (fuse2fs) under $1.
+e2_umount_under()
+{
+	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
+		while read -r m; do umount "$m" 2>/dev/null; done
+}
 cleanup()
 {
-	if [ -n "$e2work" ]; then
-		grep -q " $e2work/" /proc/self/mounts 2>/dev/null &&
-			umount "$e2work/mnt" 2>/dev/null
-		rm -rf "$e2work"
-	fi
+	for d in "$e2work" "$e2shm"; do
+		[ -n "$d" ] || continue
+		e2_umount_under "$d"
+		rm -rf "$d"
+	done
+	[ -n "$back" ] && rm -rf "$back.r" "$back.d"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -353,8 +362,11 @@ ext2fs()
 	echo "bench: ext4 sequential I/O x $E2_REPS ($E2_SEQ_MB MiB)"
 	run "$out" "$p" seq "$e2work" "$E2_SEQ_MB" "$E2_REPS"
 	echo "bench: ext4 2 writers against 1, RUMP_NCPU=2, x $E2_REPS"
-	run "$out" env RUMP_NCPU=2 "$p" scale "$e2work" "$E2_REPS"
-	run "$out" "$p" scalefuse "$e2work" "$E2_REPS"
+	e2shm=$(mktemp -d "$E2_TMPFS/rumpk-e2scale.XXXXXX") ||
+		die "mktemp in $E2_TMPFS failed"
+	run "$out" env RUMP_NCPU=2 "$p" scale "$e2shm" "$E2_REPS"
+	run "$out" "$p" scalefuse "$e2shm" "$E2_REPS"
+	rm -rf "$e2shm"
 	mkdir -p "$(dirname "$E2_OUT")" || die "cannot make $(dirname "$E2_OUT")"
 	rm -f "$tmp/json"
 	report -f bench/report_lib.awk -f bench/report_ext2fs.awk "$out" ||

@@ -66,6 +66,7 @@
 #include "etfs.h"
 
 #define BIO_MAXPHYS      (512 * 1024)
+#define BIO_CLFREE_MAX   16 /* idle cluster data buffers kept */
 #define RA_BLOCKS        7
 #define RAW_PREFETCH     64 /* blocks of a large raw read started at once */
 #define SYNC_INTERVAL    (5 * 1000000000ull)
@@ -114,6 +115,8 @@ static size_t bio_budget;                /* [I] */
 static size_t bio_dirtybytes;            /* [b] */
 static unsigned bio_nwriting;            /* [b] writes in flight */
 static kcondvar_t bio_iocv;              /* a write finished */
+static void *bio_clfree[BIO_CLFREE_MAX]; /* [b] idle cluster data */
+static unsigned bio_clfree_n;            /* [b] */
 
 /* The syncer. [b] */
 enum { SYNCER_NONE, SYNCER_RUNNING, SYNCER_STOPPED };
@@ -123,7 +126,7 @@ static kcondvar_t syncer_cv;
 static struct lwp *syncer_lwp;
 
 static void bio_strategy(struct buf *bp);
-static void bio_issue(struct bufx *list, bool rd);
+static void bio_issue(struct bufx *list, bool rd, bool here);
 
 static size_t
 bx_size(const struct buf *bp)
@@ -384,6 +387,36 @@ bio_done_locked(struct bufx *bx)
 	bio_release_locked(bx);
 }
 
+/*
+ * Data of cluster bufs: BIO_MAXPHYS bytes each, kept on a short free list
+ * so that every cluster does not cost the host an mmap, page faults and
+ * an munmap (allocations that large bypass kmem's caches).
+ */
+static void *
+bio_cldata_get(void)
+{
+	void *p = NULL;
+
+	mutex_enter(&buf_lock);
+	if (bio_clfree_n > 0)
+		p = bio_clfree[--bio_clfree_n];
+	mutex_exit(&buf_lock);
+	return p != NULL ? p : kmem_alloc(BIO_MAXPHYS, KM_NOSLEEP);
+}
+
+static void
+bio_cldata_put(void *p)
+{
+	mutex_enter(&buf_lock);
+	if (bio_clfree_n < BIO_CLFREE_MAX) {
+		bio_clfree[bio_clfree_n++] = p;
+		p = NULL;
+	}
+	mutex_exit(&buf_lock);
+	if (p != NULL)
+		kmem_free(p, BIO_MAXPHYS);
+}
+
 void
 biodone(struct buf *bp)
 {
@@ -411,7 +444,7 @@ biodone(struct buf *bp)
 		bio_done_locked(m);
 	}
 	mutex_exit(&buf_lock);
-	kmem_free(bp->b_data, bp->b_bcount);
+	bio_cldata_put(bp->b_data);
 	kmem_free(BX(bp), sizeof(struct bufx));
 }
 
@@ -502,7 +535,8 @@ bio_cluster(struct bufx *chunk, unsigned k, bool rd, bool sync)
 
 	if ((cx = kmem_zalloc(sizeof(*cx), KM_NOSLEEP)) == NULL)
 		return false;
-	if ((data = kmem_alloc((size_t)k * bsize, KM_NOSLEEP)) == NULL) {
+	KASSERT((size_t)k * bsize <= BIO_MAXPHYS);
+	if ((data = bio_cldata_get()) == NULL) {
 		kmem_free(cx, sizeof(*cx));
 		return false;
 	}
@@ -524,12 +558,17 @@ bio_cluster(struct bufx *chunk, unsigned k, bool rd, bool sync)
 }
 
 /*
- * Starts the transfers of a list of busy buffers, asynchronously, in
- * clusters where blocks are adjacent.  Each buffer carries B_ASYNC and
- * B_READ or B_WRITING already.
+ * Starts the transfers of a list of busy buffers, in clusters where
+ * blocks are adjacent.  Each buffer carries B_ASYNC and B_READ or
+ * B_WRITING already, so nobody waits for it and biodone releases it.
+ * With here, the clusters themselves go without B_ASYNC, so that the
+ * driver may do them in this thread before returning (write-back by a
+ * thread that has nothing better to do than wait for it: a writer over
+ * the budget, fsync, the syncer); else they are asynchronous (the
+ * driver's threads).
  */
 static void
-bio_issue(struct bufx *list, bool rd)
+bio_issue(struct bufx *list, bool rd, bool here)
 {
 	struct bufx *run, *last, *chunk, *next;
 	unsigned n, k, maxk;
@@ -560,7 +599,7 @@ bio_issue(struct bufx *list, bool rd)
 			run = last->bx_cnext;
 			last->bx_cnext = NULL;
 			n -= k;
-			if (k > 1 && bio_cluster(chunk, k, rd, false))
+			if ((k > 1 || here) && bio_cluster(chunk, k, rd, here))
 				continue;
 			for (; chunk != NULL; chunk = next) {
 				next = chunk->bx_cnext;
@@ -573,7 +612,8 @@ bio_issue(struct bufx *list, bool rd)
 
 /*
  * Writes back up to `max` bytes of idle dirty buffers of dev (NODEV:
- * all), coldest first; returns how many bytes it started.
+ * all), coldest first, in this thread when the driver can (bio_issue);
+ * returns how many bytes it started.
  */
 static size_t
 bio_writeback(dev_t dev, size_t max)
@@ -597,7 +637,7 @@ bio_writeback(dev_t dev, size_t max)
 	}
 	mutex_exit(&buf_lock);
 	if (list != NULL)
-		bio_issue(list, false);
+		bio_issue(list, false, true);
 	return started;
 }
 
@@ -638,8 +678,9 @@ bio_shrink(size_t need)
 	if (got < want && list == NULL && bio_nwriting > 0)
 		(void)cv_timedwait(&bio_iocv, &buf_lock, 100000000);
 	mutex_exit(&buf_lock);
+	/* The writer that filled the cache pays for the write-back. */
 	if (list != NULL)
-		bio_issue(list, false);
+		bio_issue(list, false, true);
 }
 
 /*
@@ -866,7 +907,7 @@ bio_readahead(
 		list = nbx;
 	}
 	if (list != NULL)
-		bio_issue(list, true);
+		bio_issue(list, true, false);
 }
 
 void
@@ -1310,8 +1351,10 @@ bio_halt(void)
 static size_t
 bio_reclaim(void *arg __unused)
 {
+	void *cl[BIO_CLFREE_MAX];
 	struct buf *bp, *next;
 	size_t freed = 0;
+	unsigned n;
 
 	mutex_enter(&buf_lock);
 	for (bp = lru_head; bp != NULL; bp = next) {
@@ -1324,8 +1367,13 @@ bio_reclaim(void *arg __unused)
 	}
 	if (bio_dirtybytes > 0 && syncer_state == SYNCER_RUNNING)
 		cv_signal(&syncer_cv);
+	n = bio_clfree_n;
+	memcpy(cl, bio_clfree, n * sizeof(cl[0]));
+	bio_clfree_n = 0;
 	mutex_exit(&buf_lock);
-	return freed;
+	for (unsigned i = 0; i < n; i++)
+		kmem_free(cl[i], BIO_MAXPHYS);
+	return freed + n * BIO_MAXPHYS;
 }
 
 static struct halt_hook bio_halthook = {bio_halt, NULL};
