@@ -381,17 +381,24 @@ const struct devsw *devsw_lookup(dev_t dev);
  * dirty (written later by the syncer), bwrite() writes it now.
  * [b] buf_lock  [B] held busy by its owner
  */
+struct rumpuser_iovec;
 struct buf {
 	dev_t b_dev;       /* [I] */
 	int64_t b_blkno;   /* [I] in b_bsize units */
 	unsigned b_bsize;  /* [I] */
 	void *b_data;      /* [B] */
 	unsigned b_bcount; /* [B] bytes d_strategy moves: b_bsize, or more */
-	int b_flags;       /* [b] B_* */
-	int b_error;       /* [B] */
-	unsigned b_refcnt; /* [b] */
-	void *b_private;   /* [B] for the driver */
-	kcondvar_t b_cv;   /* done or unbusied */
+	/*
+	 * [B] NULL, or the pieces the b_bcount bytes are in instead of
+	 * b_data: a cluster's members, only on bufs without B_ASYNC.
+	 */
+	struct rumpuser_iovec *b_iov;
+	unsigned b_iovcnt;                              /* [B] */
+	int b_flags;                                    /* [b] B_* */
+	int b_error;                                    /* [B] */
+	unsigned b_refcnt;                              /* [b] */
+	void *b_private;                                /* [B] for the driver */
+	kcondvar_t b_cv;                                /* done or unbusied */
 	struct buf *b_hashnext, *b_lrunext, *b_lruprev; /* [b] */
 };
 #define B_BUSY   0x01

@@ -431,7 +431,7 @@ biodone(struct buf *bp)
 	}
 	/* A cluster: its members are busy, so their data is ours to fill. */
 	p = bp->b_data;
-	if ((bp->b_flags & B_READ) && bp->b_error == 0)
+	if ((bp->b_flags & B_READ) && bp->b_error == 0 && bp->b_iov == NULL)
 		for (m = BX(bp)->bx_cnext; m != NULL; m = m->bx_cnext) {
 			memcpy(m->bx_buf.b_data, p, m->bx_buf.b_bsize);
 			p += m->bx_buf.b_bsize;
@@ -444,7 +444,10 @@ biodone(struct buf *bp)
 		bio_done_locked(m);
 	}
 	mutex_exit(&buf_lock);
-	bio_cldata_put(bp->b_data);
+	if (bp->b_iov != NULL)
+		kmem_free(bp->b_iov, bp->b_iovcnt * sizeof(*bp->b_iov));
+	else
+		bio_cldata_put(bp->b_data);
 	kmem_free(BX(bp), sizeof(struct bufx));
 }
 
@@ -523,28 +526,46 @@ bx_sort(struct bufx *list)
 
 /*
  * Sends k busy buffers (a list of adjacent blocks) to the driver as one
- * cluster buf, asynchronous unless sync (then the caller waits for the
- * first member).  False when memory is short.
+ * cluster buf, asynchronous unless sync.  A synchronous cluster (done in
+ * the calling thread) hands the driver the members' own data as pieces
+ * (b_iov); an asynchronous one gets a copy in one piece, as rumpuser_bio
+ * takes one.  False when memory is short.
  */
 static bool
 bio_cluster(struct bufx *chunk, unsigned k, bool rd, bool sync)
 {
-	unsigned bsize = chunk->bx_buf.b_bsize;
+	unsigned bsize = chunk->bx_buf.b_bsize, i = 0;
+	struct rumpuser_iovec *iov = NULL;
 	struct bufx *cx, *m;
-	char *data, *p;
+	char *data = NULL, *p;
 
 	if ((cx = kmem_zalloc(sizeof(*cx), KM_NOSLEEP)) == NULL)
 		return false;
 	KASSERT((size_t)k * bsize <= BIO_MAXPHYS);
-	if ((data = bio_cldata_get()) == NULL) {
-		kmem_free(cx, sizeof(*cx));
-		return false;
-	}
-	if (!rd)
-		for (p = data, m = chunk; m != NULL; m = m->bx_cnext) {
-			memcpy(p, m->bx_buf.b_data, bsize);
-			p += bsize;
+	if (sync) {
+		iov = kmem_alloc(k * sizeof(*iov), KM_NOSLEEP);
+		if (iov == NULL) {
+			kmem_free(cx, sizeof(*cx));
+			return false;
 		}
+		for (m = chunk; m != NULL; m = m->bx_cnext, i++) {
+			iov[i].iov_base = m->bx_buf.b_data;
+			iov[i].iov_len = bsize;
+		}
+		KASSERT(i == k);
+	} else {
+		if ((data = bio_cldata_get()) == NULL) {
+			kmem_free(cx, sizeof(*cx));
+			return false;
+		}
+		if (!rd)
+			for (p = data, m = chunk; m != NULL; m = m->bx_cnext) {
+				memcpy(p, m->bx_buf.b_data, bsize);
+				p += bsize;
+			}
+	}
+	cx->bx_buf.b_iov = iov;
+	cx->bx_buf.b_iovcnt = iov != NULL ? k : 0;
 	cx->bx_cnext = chunk;
 	cx->bx_buf.b_dev = chunk->bx_buf.b_dev;
 	cx->bx_buf.b_bsize = bsize;

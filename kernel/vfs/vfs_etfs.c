@@ -984,6 +984,29 @@ etfs_dpoll(dev_t dev __unused, int events)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
+/* Zeros bytes from .. b_bcount of bp's data (b_data or its pieces). */
+static void
+etfs_zero(struct buf *bp, size_t from)
+{
+	size_t at = 0;
+
+	if (bp->b_iov == NULL) {
+		memset((char *)bp->b_data + from, 0, bp->b_bcount - from);
+		return;
+	}
+	for (unsigned i = 0; i < bp->b_iovcnt; i++) {
+		size_t len = bp->b_iov[i].iov_len;
+
+		if (at + len > from) {
+			size_t skip = from > at ? from - at : 0;
+
+			memset((char *)bp->b_iov[i].iov_base + skip, 0,
+			    len - skip);
+		}
+		at += len;
+	}
+}
+
 /* Completion of a transfer of etfs_strategy (rumpuser_bio or inline). */
 static void
 etfs_biodone(void *arg, size_t done, int error)
@@ -996,8 +1019,7 @@ etfs_biodone(void *arg, size_t done, int error)
 	if (error == 0 && (bp->b_flags & B_READ)) {
 		/* Past the host file's end (a sparse tail): zeros. */
 		if (done < bp->b_bcount)
-			memset(
-			    (char *)bp->b_data + done, 0, bp->b_bcount - done);
+			etfs_zero(bp, done);
 	} else if (error == 0 && done < len) {
 		error = EIO;
 	}
@@ -1015,21 +1037,43 @@ etfs_biodone(void *arg, size_t done, int error)
 static void
 etfs_transfer_inline(struct etfs_node *en, struct buf *bp, size_t len)
 {
-	struct rumpuser_iovec iov;
+	struct rumpuser_iovec one, *iov = bp->b_iov;
 	int64_t off =
 	    (int64_t)(en->en_begin + (uint64_t)bp->b_blkno * bp->b_bsize);
-	size_t done = 0, n;
+	size_t done = 0, n = 0;
 	int error = 0;
 
+	if (iov == NULL) {
+		one.iov_base = bp->b_data;
+		one.iov_len = bp->b_bcount;
+		iov = &one;
+	}
 	while (done < len) {
-		iov.iov_base = (char *)bp->b_data + done;
-		iov.iov_len = len - done;
+		/*
+		 * The pieces covering bytes done .. len (a short transfer
+		 * resumes; the device may end inside the last piece), trimmed
+		 * in place for the call and put back after.
+		 */
+		struct rumpuser_iovec *v = iov, first, last;
+		size_t at = 0, end, nv = 0;
+
+		while (at + v->iov_len <= done)
+			at += (v++)->iov_len;
+		for (end = at; end < len; nv++)
+			end += v[nv].iov_len;
+		first = v[0];
+		last = v[nv - 1];
+		v[nv - 1].iov_len -= end - len;
+		v[0].iov_base = (char *)v[0].iov_base + (done - at);
+		v[0].iov_len -= done - at;
 		if (bp->b_flags & B_READ)
 			error = rumpuser_iovread(
-			    en->en_fd, &iov, 1, off + (int64_t)done, &n);
+			    en->en_fd, v, nv, off + (int64_t)done, &n);
 		else
 			error = rumpuser_iovwrite(
-			    en->en_fd, &iov, 1, off + (int64_t)done, &n);
+			    en->en_fd, v, nv, off + (int64_t)done, &n);
+		v[nv - 1] = last;
+		v[0] = first;
 		if (error != 0 || n == 0)
 			break;
 		done += n;
@@ -1051,7 +1095,7 @@ etfs_strategy(struct buf *bp)
 	}
 	if (bp->b_blkno < 0 || off >= en->en_size) {
 		if (rd) {
-			memset(bp->b_data, 0, bp->b_bcount);
+			etfs_zero(bp, 0);
 			bp->b_error = 0;
 		} else {
 			bp->b_error = ENOSPC;
