@@ -416,6 +416,12 @@ int bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp);
  */
 int breadn(
     dev_t dev, int64_t blkno, unsigned bsize, unsigned n, struct buf **bpp);
+/*
+ * Writes n whole blocks from uio to the device now, past the cache (whose
+ * copies of them it drops): file data in blocks just allocated.
+ */
+int bio_directwrite(
+    dev_t dev, int64_t blkno, unsigned n, unsigned bsize, struct uio *uio);
 /* Starts asynchronous reads of blocks blkno .. blkno+n-1 not cached. */
 void bio_prefetch(dev_t dev, int64_t blkno, unsigned n, unsigned bsize);
 struct buf *getblk(dev_t dev, int64_t blkno, unsigned bsize);

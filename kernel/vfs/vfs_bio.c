@@ -75,10 +75,11 @@
 #define BD_NHASH         64
 
 /* Private b_flags, above those of vfs.h. */
-#define B_IODONE  0x10000 /* the transfer is over (biowait) */
-#define B_WRITING 0x20000 /* a write is in flight (counted in bd_nwriting) */
-#define B_CLUSTER 0x40000 /* a temporary cluster buf of several buffers */
-#define B_AGE     0x80000 /* goes to the cold end of the LRU when released */
+#define B_IODONE  0x10000  /* the transfer is over (biowait) */
+#define B_WRITING 0x20000  /* a write is in flight (counted in bd_nwriting) */
+#define B_CLUSTER 0x40000  /* a temporary cluster buf of several buffers */
+#define B_AGE     0x80000  /* goes to the cold end of the LRU when released */
+#define B_RAW     0x100000 /* a temporary buf of bio_directwrite */
 
 /*
  * Per-device state, made on the first buffer of a device and kept.
@@ -423,6 +424,13 @@ biodone(struct buf *bp)
 	struct bufx *m, *next;
 	char *p;
 
+	if (bp->b_flags & B_RAW) {
+		mutex_enter(&buf_lock);
+		bp->b_flags |= B_IODONE | (bp->b_error ? B_ERROR : 0);
+		cv_broadcast(&bp->b_cv);
+		mutex_exit(&buf_lock);
+		return;
+	}
 	if (!(bp->b_flags & B_CLUSTER)) {
 		mutex_enter(&buf_lock);
 		bio_done_locked(BX(bp));
@@ -1043,6 +1051,85 @@ breadn(dev_t dev, int64_t blkno, unsigned bsize, unsigned n, struct buf **bpp)
 	}
 	*bpp = bp;
 	return 0;
+}
+
+/*
+ * Writes n whole blocks blkno .. blkno+n-1 of dev from uio past the cache,
+ * in transfers of up to BIO_MAXPHYS through one bounce buffer, and
+ * returns when they are written.  Cached buffers of those blocks are
+ * dropped first, dirty or not: their contents are being replaced.  For
+ * file data in blocks just allocated, which nobody else can be using;
+ * EOPNOTSUPP when dev has buffers of several sizes (then the caller goes
+ * through the cache).  When the copy from uio fails, the rest of that
+ * transfer is written as zeros and the error returned.
+ */
+int
+bio_directwrite(
+    dev_t dev, int64_t blkno, unsigned n, unsigned bsize, struct uio *uio)
+{
+	unsigned maxk = MAX(BIO_MAXPHYS / bsize, 1);
+	struct bufx *bx = NULL;
+	struct buf *bp;
+	struct bdev *bd;
+	void *data;
+	int error = 0;
+
+	if ((bd = bdev_get(dev)) == NULL)
+		return ENOMEM;
+	if (BIO_MAXPHYS < bsize)
+		return EOPNOTSUPP;
+	mutex_enter(&buf_lock);
+	for (int i = 0; i < BD_NSIZES; i++)
+		if (bd->bd_nother > 0 ||
+		    (bd->bd_nbufs[i] > 0 && bd->bd_bsize[i] != bsize)) {
+			mutex_exit(&buf_lock);
+			return EOPNOTSUPP;
+		}
+	for (int64_t b = blkno; b < blkno + n; b++) {
+		while ((bp = hash_find(dev, b, bsize)) != NULL) {
+			if (bp->b_flags & B_BUSY) {
+				bio_waitbusy(bp);
+				continue;
+			}
+			lru_remove(bp);
+			bio_unhash_locked(BX(bp));
+		}
+	}
+	mutex_exit(&buf_lock);
+	if ((bx = kmem_zalloc(sizeof(*bx), KM_SLEEP)) == NULL)
+		return ENOMEM;
+	if ((data = bio_cldata_get()) == NULL) {
+		kmem_free(bx, sizeof(*bx));
+		return ENOMEM;
+	}
+	bp = &bx->bx_buf;
+	cv_init(&bp->b_cv);
+	while (n > 0 && error == 0) {
+		unsigned k = MIN(n, maxk);
+		size_t len = (size_t)k * bsize, before = uio->uio_resid;
+		int cerr, werr;
+
+		cerr = uiomove(data, len, uio);
+		if (cerr != 0)
+			memset((char *)data + (before - uio->uio_resid), 0,
+			    len - (before - uio->uio_resid));
+		bp->b_dev = dev;
+		bp->b_blkno = blkno;
+		bp->b_bsize = bsize;
+		bp->b_bcount = (unsigned)len;
+		bp->b_data = data;
+		bp->b_error = 0;
+		bp->b_flags = B_BUSY | B_RAW;
+		bio_strategy(bp);
+		werr = biowait(bp);
+		error = werr != 0 ? werr : cerr;
+		blkno += k;
+		n -= k;
+	}
+	cv_destroy(&bp->b_cv);
+	bio_cldata_put(data);
+	kmem_free(bx, sizeof(*bx));
+	return error;
 }
 
 void

@@ -671,6 +671,7 @@ ext2fs_setattr(struct vnode *vp, const struct vattr *va)
 #define RA_WINDOW     (1024 * 1024)
 #define READ_RUN_MAX  128  /* blocks of one synchronous read */
 #define WRITE_RUN_MAX 8192 /* blocks allocated at once by a write */
+#define DIRECT_MIN    16   /* new blocks a write sends past the cache */
 
 static void
 ext2fs_readahead(struct ext2fs_inode *ei, uint64_t lblk, uint64_t nblk)
@@ -784,7 +785,7 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 	size_t resid = uio->uio_resid;
 	uint64_t size = ext2fs_isize(ei), mlblk = 0, mpblk = 0, mrun = 0;
 	bool misnew = false;
-	int error = 0;
+	int error = 0, hard = 0;
 
 	if (vp->v_type != VREG)
 		return EINVAL;
@@ -832,6 +833,36 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		}
 		pblk = mpblk + (lblk - mlblk);
 		isnew = misnew;
+		if (isnew && boff == 0 &&
+		    uio->uio_resid >= DIRECT_MIN * em->em_bsize &&
+		    mlblk + mrun - lblk >= DIRECT_MIN) {
+			/*
+			 * Whole new blocks, many: straight to the device
+			 * (before the extent and inode that point at them,
+			 * as ordered mode wants), not through the cache.
+			 */
+			uint64_t k = MIN(mlblk + mrun - lblk,
+			    uio->uio_resid >> em->em_bshift);
+			size_t before = uio->uio_resid;
+
+			error = bio_directwrite(em->em_dev, (int64_t)pblk,
+			    (unsigned)k, em->em_bsize, uio);
+			if (error == 0) {
+				if ((uint64_t)uio->uio_offset > size) {
+					size = (uint64_t)uio->uio_offset;
+					ext2fs_isize_set(ei, size);
+				}
+				continue;
+			}
+			if (uio->uio_resid != before) {
+				/* Not all of it is on the device: no count. */
+				hard = error;
+				break;
+			}
+			if (error != EOPNOTSUPP && error != ENOMEM)
+				break;
+			error = 0; /* nothing moved: through the cache */
+		}
 		whole = boff == 0 && n == em->em_bsize;
 		if (whole || isnew) {
 			if ((error = ext2fs_getblk(em, pblk, &bp)) != 0)
@@ -853,8 +884,7 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 			break;
 	}
 	if (misnew && mlblk + mrun > howmany(size, (uint64_t)em->em_bsize)) {
-		/* A copy that failed left new blocks past the end: free them.
-		 */
+		/* A failed copy left new blocks past the end: free them. */
 		(void)ext2fs_trunc_blocks(
 		    ei, howmany(size, (uint64_t)em->em_bsize));
 		(void)ext2fs_iupdate(ei);
@@ -867,7 +897,7 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		if (error == 0 && (ioflag & (IO_SYNC | IO_DSYNC)))
 			error = bflush(em->em_dev, true);
 	}
-	return error;
+	return hard != 0 ? hard : error;
 }
 
 static int
