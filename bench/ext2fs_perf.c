@@ -37,7 +37,10 @@
  *       ext4 image in DIR; MB/s of all, and the CPU share the process got
  *       (CPU time over 2 x wall time).  run.sh puts the image in the host
  *       tmpfs: this measures how the file system's work spreads over two
- *       CPUs, not how fast the host's disk takes the data.
+ *       CPUs, not how fast the host's disk takes the data.  Then, for
+ *       the ceiling, the host's own 1 and 2 threads pwrite()ing the same
+ *       bytes in the same chunks into one file in DIR (the image is one
+ *       file, and Linux serialises the writes to a file on its lock).
  *   scalefuse DIR REPS       the same loop through a fuse2fs mount (the
  *       CPU share then leaves fuse2fs's own time out).
  */
@@ -827,6 +830,72 @@ sworker_run(void *arg)
 	return NULL;
 }
 
+/*
+ * The host's own ceiling for writers sharing one file: thread i of n
+ * pwrite()s `files` chunks of SCALE_FILE bytes into its own part of one
+ * host file (the image is one host file, and Linux takes the file's
+ * lock for each write).
+ */
+struct hworker {
+	pthread_t hw_thread;
+	int hw_fd;
+	off_t hw_base;
+	long hw_files;
+	pthread_barrier_t *hw_bar;
+};
+
+static void *
+hworker_run(void *arg)
+{
+	struct hworker *w = arg;
+	char *buf = malloc(SCALE_FILE);
+
+	if (buf == NULL)
+		bench_fail("malloc", ENOMEM);
+	memset(buf, 0x5a, SCALE_FILE);
+	pthread_barrier_wait(w->hw_bar);
+	for (long i = 0; i < w->hw_files; i++)
+		if (pwrite(w->hw_fd, buf, SCALE_FILE,
+		        w->hw_base + (off_t)i * SCALE_FILE) != SCALE_FILE)
+			bench_fail("pwrite", errno);
+	free(buf);
+	return NULL;
+}
+
+static double
+host_onefile_run(const char *dir, int n, long files)
+{
+	struct hworker ws[MAX_THREADS];
+	pthread_barrier_t bar;
+	char path[4200];
+	uint64_t t0, t1;
+	int fd;
+
+	snprintf(
+	    path, sizeof(path), "%s/e2bench-onefile.%d", dir, (int)getpid());
+	if ((fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644)) == -1)
+		rfail("open", path);
+	pthread_barrier_init(&bar, NULL, (unsigned)n + 1);
+	for (int i = 0; i < n; i++) {
+		ws[i].hw_fd = fd;
+		ws[i].hw_base = (off_t)i * files * SCALE_FILE;
+		ws[i].hw_files = files;
+		ws[i].hw_bar = &bar;
+		if (pthread_create(
+		        &ws[i].hw_thread, NULL, hworker_run, &ws[i]) != 0)
+			bench_fail("pthread_create", errno);
+	}
+	pthread_barrier_wait(&bar);
+	t0 = bench_now_ns();
+	for (int i = 0; i < n; i++)
+		pthread_join(ws[i].hw_thread, NULL);
+	t1 = bench_now_ns();
+	pthread_barrier_destroy(&bar);
+	close(fd);
+	unlink(path);
+	return mbps((uint64_t)n * (uint64_t)files * SCALE_FILE, t1 - t0);
+}
+
 /* CPU time (user + system) of the whole process so far, in ns. */
 static uint64_t
 proc_cpu_ns(void)
@@ -909,7 +978,7 @@ scale(const char *dir, int reps, bool fuse)
 {
 	long mib = env_long("BENCH_E2_SCALE_MB", 128);
 	long files = mib * (long)MIB / SCALE_FILE;
-	double one[100], two[100], s1[100], s2[100];
+	double one[100], two[100], s1[100], s2[100], h1[100], h2[100];
 	char img[4096], mnt[4096];
 	const char *why = NULL;
 	pid_t pid = -1;
@@ -938,6 +1007,10 @@ scale(const char *dir, int reps, bool fuse)
 		    scale_run(fuse ? mnt : MNT, !fuse, 1, files, r, &s1[r]);
 		two[r] =
 		    scale_run(fuse ? mnt : MNT, !fuse, 2, files, r, &s2[r]);
+		if (!fuse) {
+			h1[r] = host_onefile_run(dir, 1, files);
+			h2[r] = host_onefile_run(dir, 2, files);
+		}
 	}
 	printf("param scale_mib_per_thread=%ld scale_file_kib=%d\n", mib,
 	    SCALE_FILE / 1024);
@@ -945,6 +1018,10 @@ scale(const char *dir, int reps, bool fuse)
 	bench_print(fuse ? "scale_fuse2" : "scale_rump2", two, reps, 1);
 	bench_print(fuse ? "cpu_scale_fuse1" : "cpu_scale_rump1", s1, reps, 3);
 	bench_print(fuse ? "cpu_scale_fuse2" : "cpu_scale_rump2", s2, reps, 3);
+	if (!fuse) {
+		bench_print("scale_host_onefile1", h1, reps, 1);
+		bench_print("scale_host_onefile2", h2, reps, 1);
+	}
 	if (fuse) {
 		fuse_stop(mnt, pid);
 		rmdir(mnt);

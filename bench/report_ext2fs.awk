@@ -147,6 +147,10 @@ END {
 	    scale_extra("scale_rump1", "scale_rump2") : ""
 	vs_rate("scale_write", "scale_rump2", "scale_rump1", 1.6,
 	    "2 threads / 1 thread", "2 writers / 1, 2 CPUs: rumpk", ex)
+	if (have("scale_host_onefile2", "scale_host_onefile1"))
+		vs_rate("scale_host_onefile", "scale_host_onefile2",
+		    "scale_host_onefile1", "null", "2 threads / 1 thread",
+		    "2 writers / 1: host, one file (ceiling)", "")
 	if ("scalefuse" in skip) {
 		missing("2 writers / 1: fuse2fs",
 		    "skipped: " skip["scalefuse"])
