@@ -35,8 +35,8 @@
  * was of block n - 1 (with the same size), also starts asynchronous reads
  * of blocks n+1 .. n+RA_BLOCKS that are not cached; it does so when less
  * than half of that window is under way, so the reads go out in batches.
- * A large read of the raw device starts the reads of its own blocks, up
- * to RAW_PREFETCH ahead, the same way.  File systems that know where a
+ * A read of the raw device reads its own blocks with breadn (below), in
+ * transfers of up to BIO_MAXPHYS.  File systems that know where a
  * file's data lies read it with breadn (the missing block and the
  * uncached ones after it in one synchronous transfer) and bio_prefetch
  * (asynchronous reads of a window ahead).
@@ -67,8 +67,8 @@
 
 #define BIO_MAXPHYS      (512 * 1024)
 #define BIO_CLFREE_MAX   16 /* idle cluster data buffers kept */
+#define RAW_DIRECT       16 /* whole blocks a raw write sends past the cache */
 #define RA_BLOCKS        7
-#define RAW_PREFETCH     64 /* blocks of a large raw read started at once */
 #define SYNC_INTERVAL    (5 * 1000000000ull)
 #define BUFCACHE_DEFAULT (32 * 1024 * 1024)
 #define BD_NSIZES        4
@@ -1298,8 +1298,7 @@ int
 bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 {
 	struct buf *bp;
-	struct bdev *bd;
-	int64_t pfnext = 0, last;
+	int64_t last;
 	int error = 0;
 
 	if (uio->uio_offset < 0)
@@ -1310,8 +1309,6 @@ bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 	                      devsize) -
 	                     1) /
 	    BIO_RAWBSIZE);
-	pfnext = uio->uio_offset / BIO_RAWBSIZE + 1;
-	bd = last >= pfnext ? bdev_get(dev) : NULL;
 	while (uio->uio_resid > 0) {
 		off_t off = uio->uio_offset;
 		int64_t blk = off / BIO_RAWBSIZE;
@@ -1319,21 +1316,14 @@ bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 
 		if ((uint64_t)off >= devsize)
 			break;
-		/* The request's own blocks, a window ahead, in clusters. */
-		if (bd != NULL && pfnext <= last &&
-		    pfnext <= blk + RAW_PREFETCH / 2) {
-			int64_t e = MIN(last + 1, blk + 1 + RAW_PREFETCH);
-
-			if (e > pfnext)
-				bio_readahead(bd, dev, pfnext,
-				    (unsigned)(e - pfnext), BIO_RAWBSIZE);
-			pfnext = MAX(e, pfnext);
-		}
 		boff = (size_t)(off % BIO_RAWBSIZE);
 		n = MIN(BIO_RAWBSIZE - boff, uio->uio_resid);
 		n = (size_t)MIN((uint64_t)n, devsize - (uint64_t)off);
-		if ((error = bread(
-		         dev, off / BIO_RAWBSIZE, BIO_RAWBSIZE, &bp)) != 0)
+		/* A miss brings the request's next blocks in the same transfer.
+		 */
+		if ((error = breadn(dev, blk, BIO_RAWBSIZE,
+		         (unsigned)MIN(last - blk + 1, (int64_t)BIO_MAXPHYS),
+		         &bp)) != 0)
 			break;
 		error = uiomove((char *)bp->b_data + boff, n, uio);
 		brelse(bp);
@@ -1366,6 +1356,25 @@ bio_rawwrite(dev_t dev, uint64_t devsize, struct uio *uio, int ioflag)
 		boff = (size_t)(off % BIO_RAWBSIZE);
 		n = MIN(BIO_RAWBSIZE - boff, uio->uio_resid);
 		n = (size_t)MIN((uint64_t)n, devsize - (uint64_t)off);
+		if (boff == 0 && uio->uio_resid >= RAW_DIRECT * BIO_RAWBSIZE &&
+		    devsize - (uint64_t)off >= RAW_DIRECT * BIO_RAWBSIZE) {
+			/* Many whole blocks: to the device now, past the cache.
+			 */
+			uint64_t k =
+			    MIN(uio->uio_resid, devsize - (uint64_t)off) /
+			    BIO_RAWBSIZE;
+			size_t before = uio->uio_resid;
+
+			error = bio_directwrite(dev, blk,
+			    (unsigned)MIN(k, (uint64_t)UINT32_MAX / 2),
+			    BIO_RAWBSIZE, uio);
+			if (error == 0)
+				continue;
+			if (uio->uio_resid != before ||
+			    (error != EOPNOTSUPP && error != ENOMEM))
+				break;
+			error = 0;
+		}
 		if (boff == 0 && n == BIO_RAWBSIZE) {
 			/* The whole block is new: no need to read it. */
 			if ((bp = getblk(dev, blk, BIO_RAWBSIZE)) == NULL) {

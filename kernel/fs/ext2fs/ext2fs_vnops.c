@@ -668,7 +668,7 @@ ext2fs_setattr(struct vnode *vp, const struct vattr *va)
  * get nothing extra.  The hints are racy on purpose (readers share the
  * vnode lock): a lost update costs a read-ahead, never correctness.
  */
-#define RA_WINDOW     (1024 * 1024)
+#define RA_WINDOW     (4 * 1024 * 1024)
 #define READ_RUN_MAX  128  /* blocks of one synchronous read */
 #define WRITE_RUN_MAX 8192 /* blocks allocated at once by a write */
 #define DIRECT_MIN    16   /* new blocks a write sends past the cache */
