@@ -38,9 +38,9 @@
  *       (CPU time over 2 x wall time).  run.sh puts the image in the host
  *       tmpfs: this measures how the file system's work spreads over two
  *       CPUs, not how fast the host's disk takes the data.  Then, for
- *       the ceiling, the host's own 1 and 2 threads pwrite()ing the same
+ *       comparison, the host's own 1 and 2 threads pwrite()ing the same
  *       bytes in the same chunks into one file in DIR (the image is one
- *       file, and Linux serialises the writes to a file on its lock).
+ *       file, and Linux takes a file's lock for each write to it).
  *   scalefuse DIR REPS       the same loop through a fuse2fs mount (the
  *       CPU share then leaves fuse2fs's own time out).
  */
@@ -831,7 +831,7 @@ sworker_run(void *arg)
 }
 
 /*
- * The host's own ceiling for writers sharing one file: thread i of n
+ * The host's own figure for writers sharing one file: thread i of n
  * pwrite()s `files` chunks of SCALE_FILE bytes into its own part of one
  * host file (the image is one host file, and Linux takes the file's
  * lock for each write).

@@ -150,7 +150,7 @@ END {
 	if (have("scale_host_onefile2", "scale_host_onefile1"))
 		vs_rate("scale_host_onefile", "scale_host_onefile2",
 		    "scale_host_onefile1", "null", "2 threads / 1 thread",
-		    "2 writers / 1: host, one file (ceiling)", "")
+		    "2 writers / 1: host, one shared file", "")
 	if ("scalefuse" in skip) {
 		missing("2 writers / 1: fuse2fs",
 		    "skipped: " skip["scalefuse"])

@@ -883,11 +883,28 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		if (error)
 			break;
 	}
-	if (misnew && mlblk + mrun > howmany(size, (uint64_t)em->em_bsize)) {
-		/* A failed copy left new blocks past the end: free them. */
-		(void)ext2fs_trunc_blocks(
-		    ei, howmany(size, (uint64_t)em->em_bsize));
-		(void)ext2fs_iupdate(ei);
+	if (misnew && uio->uio_resid > 0) {
+		/*
+		 * The write stopped inside a run it allocated.  New blocks
+		 * it did not reach are zeroed where they lie inside the
+		 * file (a run filling a hole) and freed past its end.
+		 */
+		uint64_t from =
+		    howmany((uint64_t)uio->uio_offset, (uint64_t)em->em_bsize);
+		uint64_t eof = howmany(size, (uint64_t)em->em_bsize);
+		struct buf *zbp;
+
+		for (uint64_t b = MAX(from, mlblk); b < MIN(mlblk + mrun, eof);
+		     b++) {
+			if (ext2fs_getblk(em, mpblk + (b - mlblk), &zbp) != 0)
+				break;
+			memset(zbp->b_data, 0, em->em_bsize);
+			bdwrite(zbp);
+		}
+		if (mlblk + mrun > eof) {
+			(void)ext2fs_trunc_blocks(ei, eof);
+			(void)ext2fs_iupdate(ei);
+		}
 	}
 	if (uio->uio_resid != resid) {
 		/* As Linux: what fitted is written, and the count is short. */
