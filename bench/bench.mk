@@ -11,7 +11,8 @@ BENCH_VFS_SRCS := $(wildcard bench/vfs_*.c)
 BENCH_SP_SRCS := $(wildcard bench/sp_*.c)
 BENCH_NET_SRCS := $(wildcard bench/net_*.c)
 BENCH_JNL_SRCS := bench/jnl_ext2fs.c
-BENCH_KERN_SRCS := $(filter-out $(BENCH_VFS_SRCS) $(BENCH_SP_SRCS) $(BENCH_NET_SRCS) $(BENCH_JNL_SRCS),$(wildcard bench/*.c))
+BENCH_E2_SRCS := $(wildcard bench/ext2fs_*.c)
+BENCH_KERN_SRCS := $(filter-out $(BENCH_VFS_SRCS) $(BENCH_SP_SRCS) $(BENCH_NET_SRCS) $(BENCH_JNL_SRCS) $(BENCH_E2_SRCS),$(wildcard bench/*.c))
 BENCH_KERN_PROGS := $(BENCH_KERN_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_VFS_PROGS := $(BENCH_VFS_SRCS:bench/%.c=$(B)/bench/%)
 BENCH_PROGS := $(BENCH_KERN_PROGS) $(BENCH_VFS_PROGS)
@@ -59,13 +60,14 @@ $(BENCH_NET_PROGS): $(B)/bench/%: bench/%.c tests/net/netproc.c tests/net/netpro
 BENCH_PROGS += $(BENCH_NET_PROGS)
 bench-progs: $(BENCH_NET_PROGS)
 
-# The ext4 journal (bench/jnl_ext2fs.c): commit latency and the cost of
-# journaling metadata, against the host and an image without a journal;
-# run.sh writes bench/results/ext2fs_journal.json.
-$(B)/bench/jnl_ext2fs: bench/jnl_ext2fs.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
+# ext4 (bench/ext2fs_*.c, and bench/jnl_ext2fs.c for the journal): the
+# kernel with librumpfs_ext2fs against e2fsprogs, fuse2fs and host files;
+# run.sh writes bench/results/ext2fs.json and ext2fs_journal.json.
+BENCH_E2_PROGS := $(BENCH_E2_SRCS:bench/%.c=$(B)/bench/%) $(B)/bench/jnl_ext2fs
+$(BENCH_E2_PROGS): $(B)/bench/%: bench/%.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
 		-Wl,--no-as-needed -lrumpfs_ext2fs -lrumpvfs -lrump -lrumpuser \
 		-Wl,--as-needed -lpthread $(LDSAN)
-BENCH_PROGS += $(B)/bench/jnl_ext2fs
-bench-progs: $(B)/bench/jnl_ext2fs
+BENCH_PROGS += $(BENCH_E2_PROGS)
+bench-progs: $(BENCH_E2_PROGS)

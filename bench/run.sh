@@ -34,6 +34,12 @@
 #   BENCH_NET_REPS (5), BENCH_NET_MB (256), BENCH_NET_RR (5000),
 #   BENCH_NET_CONNS (10000)        networking; BENCH_NET_OUT
 #                                  (bench/results/net.json)
+#   BENCH_E2_REPS (5)     repetitions of every ext4 benchmark
+#   BENCH_E2_DIR (/var/tmp)        where the ext4 images are made
+#   BENCH_E2_IMG (1G)     size of the populated images
+#   BENCH_E2_SEQ_MB (1024), BENCH_E2_SCALE_MB (128)   sequential file size,
+#                         data per writer thread; BENCH_E2_OUT
+#                         (bench/results/ext2fs.json)
 
 set -u
 B=${1:-build}
@@ -82,7 +88,26 @@ report()
 }
 
 tmp=$(mktemp -d) || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
+e2work=
+e2shm=
+back=
+# Unmounts what the ext4 benchmarks left mounted (fuse2fs) under $1.
+e2_umount_under()
+{
+	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
+		while read -r m; do umount "$m" 2>/dev/null; done
+}
+cleanup()
+{
+	for d in "$e2work" "$e2shm"; do
+		[ -n "$d" ] || continue
+		e2_umount_under "$d"
+		rm -rf "$d"
+	done
+	[ -n "$back" ] && rm -rf "$back.r" "$back.d"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # The kernel base: kern.json.
@@ -286,13 +311,94 @@ jnl()
 	echo "bench: results in $JNL_OUT"
 }
 
+# ext4: ext2fs.json.  The source tree is made once (in $tmp, under /tmp),
+# the images in $BENCH_E2_DIR, the trees read back in the host tmpfs.
+# Each repetition runs every side in turn; the checks (e2fsck -fn of the
+# populated image, the tree read back against the source, data, modes,
+# owners and times) are outside the clocks and stop the run if they fail.
+E2_REPS=${BENCH_E2_REPS:-5}
+E2_DIR=${BENCH_E2_DIR:-/var/tmp}
+E2_IMG=${BENCH_E2_IMG:-1G}
+E2_SEQ_MB=${BENCH_E2_SEQ_MB:-1024}
+E2_OUT=${BENCH_E2_OUT:-bench/results/ext2fs.json}
+E2_TMPFS=${BENCH_HOST_TMPFS:-/dev/shm}
+# What a tree holds, one line per entry, for comparing two trees.
+e2_list()
+{
+	(cd "$1" && find . -path ./lost+found -prune -o \
+	    \( -type d -printf '%p d %m %U %G %T@\n' \) -o \
+	    -printf '%p %y %m %U %G %T@ %s %l\n') | LC_ALL=C sort
+}
+ext2fs()
+{
+	p=$BIN/ext2fs_perf
+	[ -x "$p" ] || die "$p missing: run make bench"
+	e2work=$(mktemp -d "$E2_DIR/rumpk-e2bench.XXXXXX") ||
+		die "mktemp in $E2_DIR failed"
+	out=$tmp/e2
+	tree=$tmp/e2tree
+	back=$E2_TMPFS/rumpk-e2back.$$
+	: >"$out"
+	echo "bench: ext4: making the source tree in $tree"
+	run "$out" "$p" gentree "$tree"
+	e2_list "$tree" >"$tmp/e2tree.list" || die "listing $tree failed"
+	echo "param image_size=$E2_IMG image_dir=$E2_DIR" >>"$out"
+	mkdir -p "$e2work/mnt" || die "mkdir failed"
+	i=0
+	while [ $i -lt "$E2_REPS" ]; do
+		i=$((i + 1))
+		echo "bench: ext4 populate and read back, run $i of $E2_REPS"
+		run "$out" "$p" mkfsd "$e2work/d.img" "$tree" "$E2_IMG"
+		run "$out" "$p" populate "$e2work/r.img" "$tree" "$E2_IMG"
+		e2fsck -fn "$e2work/r.img" >"$tmp/fsck" 2>&1 || {
+			cat "$tmp/fsck" >&2
+			die "e2fsck -fn of the image rumpk populated failed"
+		}
+		if ! grep -q '^skip fuse' "$out"; then
+			run "$out" "$p" fuse "$e2work/f.img" "$tree" "$E2_IMG" \
+			    "$e2work/mnt"
+		fi
+		rm -f "$e2work/d.img" "$e2work/f.img"
+		rm -rf "$back"
+		run "$out" "$p" readtree "$e2work/r.img" "$back.r"
+		run "$out" "$p" rdump "$e2work/r.img" "$back.d"
+		e2_list "$back.r" | cmp -s - "$tmp/e2tree.list" &&
+			diff -r --no-dereference "$tree" "$back.r" >/dev/null || {
+			rm -rf "$back.r" "$back.d"
+			die "the tree rumpk wrote and read back differs"
+		}
+		diff -r --no-dereference -x lost+found "$tree" "$back.d" \
+		    >/dev/null || {
+			rm -rf "$back.r" "$back.d"
+			die "the tree debugfs read back differs"
+		}
+		rm -rf "$back.r" "$back.d" "$e2work/r.img"
+	done
+	rm -rf "$tree"
+	echo "bench: ext4 sequential I/O x $E2_REPS ($E2_SEQ_MB MiB)"
+	run "$out" "$p" seq "$e2work" "$E2_SEQ_MB" "$E2_REPS"
+	echo "bench: ext4 2 writers against 1, RUMP_NCPU=2, x $E2_REPS"
+	e2shm=$(mktemp -d "$E2_TMPFS/rumpk-e2scale.XXXXXX") ||
+		die "mktemp in $E2_TMPFS failed"
+	run "$out" env RUMP_NCPU=2 "$p" scale "$e2shm" "$E2_REPS"
+	run "$out" "$p" scalefuse "$e2shm" "$E2_REPS"
+	rm -rf "$e2shm"
+	mkdir -p "$(dirname "$E2_OUT")" || die "cannot make $(dirname "$E2_OUT")"
+	rm -f "$tmp/json"
+	report -f bench/report_lib.awk -f bench/report_ext2fs.awk "$out" ||
+		die "ext4 report failed"
+	mv "$tmp/json" "$E2_OUT" || die "cannot write $E2_OUT"
+	echo "bench: results in $E2_OUT"
+}
+
 case $ONLY in
 kern) kern ;;
 vfs) vfs ;;
 sysproxy) sysproxy ;;
 net) net ;;
 jnl) jnl ;;
-'') kern && vfs && sysproxy && net && jnl ;;
-*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\", \"jnl\" or empty" ;;
+ext2fs) ext2fs ;;
+'') kern && vfs && sysproxy && net && jnl && ext2fs ;;
+*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\", \"jnl\", \"ext2fs\" or empty" ;;
 esac
 exit 0

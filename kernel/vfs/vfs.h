@@ -360,7 +360,12 @@ struct devsw {
 	int (*d_ioctl)(
 	    dev_t dev, unsigned long cmd, void *uarg, register_t *retval);
 	int (*d_poll)(dev_t dev, int events);
-	/* Block devices: I/O of whole blocks through the buffer cache. */
+	/*
+	 * Block devices: I/O of whole blocks through the buffer cache:
+	 * b_bcount bytes at byte offset b_blkno * b_bsize (see vfs_bio.c).
+	 * A buf without B_ASYNC is waited for at once by its caller, so the
+	 * driver may do that transfer in the calling thread.
+	 */
 	void (*d_strategy)(struct buf *bp);
 	/* Block devices: size in bytes and sector size. */
 	int (*d_size)(dev_t dev, uint64_t *bytes, unsigned *secsize);
@@ -376,16 +381,24 @@ const struct devsw *devsw_lookup(dev_t dev);
  * dirty (written later by the syncer), bwrite() writes it now.
  * [b] buf_lock  [B] held busy by its owner
  */
+struct rumpuser_iovec;
 struct buf {
 	dev_t b_dev;       /* [I] */
 	int64_t b_blkno;   /* [I] in b_bsize units */
 	unsigned b_bsize;  /* [I] */
 	void *b_data;      /* [B] */
-	int b_flags;       /* [b] B_* */
-	int b_error;       /* [B] */
-	unsigned b_refcnt; /* [b] */
-	void *b_private;   /* [B] for the driver */
-	kcondvar_t b_cv;   /* done or unbusied */
+	unsigned b_bcount; /* [B] bytes d_strategy moves: b_bsize, or more */
+	/*
+	 * [B] NULL, or the pieces the b_bcount bytes are in instead of
+	 * b_data: a cluster's members, only on bufs without B_ASYNC.
+	 */
+	struct rumpuser_iovec *b_iov;
+	unsigned b_iovcnt;                              /* [B] */
+	int b_flags;                                    /* [b] B_* */
+	int b_error;                                    /* [B] */
+	unsigned b_refcnt;                              /* [b] */
+	void *b_private;                                /* [B] for the driver */
+	kcondvar_t b_cv;                                /* done or unbusied */
 	struct buf *b_hashnext, *b_lrunext, *b_lruprev; /* [b] */
 };
 #define B_BUSY   0x01
@@ -403,6 +416,21 @@ struct buf {
  */
 #define B_PINNED 0x80
 int bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp);
+/*
+ * bread, but a miss reads the block together with the following ones, up
+ * to n in all, that are not cached, in one transfer (file data that the
+ * caller knows to be contiguous on the device).
+ */
+int breadn(
+    dev_t dev, int64_t blkno, unsigned bsize, unsigned n, struct buf **bpp);
+/*
+ * Writes n whole blocks from uio to the device now, past the cache (whose
+ * copies of them it drops): file data in blocks just allocated.
+ */
+int bio_directwrite(
+    dev_t dev, int64_t blkno, unsigned n, unsigned bsize, struct uio *uio);
+/* Starts asynchronous reads of blocks blkno .. blkno+n-1 not cached. */
+void bio_prefetch(dev_t dev, int64_t blkno, unsigned n, unsigned bsize);
 struct buf *getblk(dev_t dev, int64_t blkno, unsigned bsize);
 void brelse(struct buf *bp);
 void bdwrite(struct buf *bp);

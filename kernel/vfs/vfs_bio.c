@@ -26,26 +26,31 @@
  * write-back and of recycling until its owner clears it; bwrite of a
  * pinned buffer still writes it, and so does a resolved overlap.
  *
- * Drivers: d_strategy(bp) transfers b_bsize bytes at byte offset
+ * Drivers: d_strategy(bp) transfers b_bcount bytes at byte offset
  * b_blkno * b_bsize (B_READ: into b_data, else from it), sets b_error on
  * failure and calls biodone(bp) when done, from any thread, possibly
- * before d_strategy returns.  It is called with no lock held.
+ * before d_strategy returns.  It is called with no lock held.  A buf
+ * without B_ASYNC is one its caller waits for at once (bread, bwrite):
+ * the driver may do it in the calling thread, as etfs does, so the
+ * synchronous path has no hand-off to another thread.
  *
  * Read-ahead: bread of block n, when the previous bread on that device
  * was of block n - 1 (with the same size), also starts asynchronous reads
  * of blocks n+1 .. n+RA_BLOCKS that are not cached; it does so when less
  * than half of that window is under way, so the reads go out in batches.
- * A large read of the raw device starts the reads of its own blocks, up
- * to RAW_PREFETCH ahead, the same way.
+ * A read of the raw device reads its own blocks with breadn (below), in
+ * transfers of up to BIO_MAXPHYS.  File systems that know where a
+ * file's data lies read it with breadn (the missing block and the
+ * uncached ones after it in one synchronous transfer) and bio_prefetch
+ * (asynchronous reads of a window ahead).
  *
  * Write clustering: write-back (syncer, bflush, memory pressure) sorts
  * the dirty buffers by device, size and block, and sends each run of
  * adjacent blocks to the driver as one larger buf: a temporary "cluster"
- * buf of k * bsize bytes (k a power of two, at most BIO_MAXPHYS bytes)
- * whose b_blkno is the run's first block divided by k, so it is an
- * ordinary buf to the driver.  Runs are cut where a block number is not
- * a multiple of the cluster length.  Read-ahead is clustered the same
- * way.  When memory for a cluster is short, the blocks go out one by one.
+ * buf with the run's first b_blkno and b_bsize and a b_bcount of k *
+ * bsize bytes (at most BIO_MAXPHYS), so it is an ordinary buf to the
+ * driver.  Read-ahead is clustered the same way.  When memory for a
+ * cluster is short, the blocks go out one by one.
  *
  * Memory: the data and headers of all buffers stay under a budget
  * (RUMP_BUFCACHE, default 32 MiB).  A new buffer past the budget first
@@ -63,19 +68,21 @@
  */
 #include "etfs.h"
 
-#define BIO_MAXPHYS      (64 * 1024)
+#define BIO_MAXPHYS      (512 * 1024)
+#define BIO_CLFREE_MAX   16 /* idle cluster data buffers kept */
+#define RAW_DIRECT       16 /* whole blocks a raw write sends past the cache */
 #define RA_BLOCKS        7
-#define RAW_PREFETCH     64 /* blocks of a large raw read started at once */
 #define SYNC_INTERVAL    (5 * 1000000000ull)
 #define BUFCACHE_DEFAULT (32 * 1024 * 1024)
 #define BD_NSIZES        4
 #define BD_NHASH         64
 
 /* Private b_flags, above those of vfs.h. */
-#define B_IODONE  0x10000 /* the transfer is over (biowait) */
-#define B_WRITING 0x20000 /* a write is in flight (counted in bd_nwriting) */
-#define B_CLUSTER 0x40000 /* a temporary cluster buf of several buffers */
-#define B_AGE     0x80000 /* goes to the cold end of the LRU when released */
+#define B_IODONE  0x10000  /* the transfer is over (biowait) */
+#define B_WRITING 0x20000  /* a write is in flight (counted in bd_nwriting) */
+#define B_CLUSTER 0x40000  /* a temporary cluster buf of several buffers */
+#define B_AGE     0x80000  /* goes to the cold end of the LRU when released */
+#define B_RAW     0x100000 /* a temporary buf of bio_directwrite */
 
 /*
  * Per-device state, made on the first buffer of a device and kept.
@@ -112,6 +119,8 @@ static size_t bio_budget;                /* [I] */
 static size_t bio_dirtybytes;            /* [b] */
 static unsigned bio_nwriting;            /* [b] writes in flight */
 static kcondvar_t bio_iocv;              /* a write finished */
+static void *bio_clfree[BIO_CLFREE_MAX]; /* [b] idle cluster data */
+static unsigned bio_clfree_n;            /* [b] */
 
 /* The syncer. [b] */
 enum { SYNCER_NONE, SYNCER_RUNNING, SYNCER_STOPPED };
@@ -121,7 +130,7 @@ static kcondvar_t syncer_cv;
 static struct lwp *syncer_lwp;
 
 static void bio_strategy(struct buf *bp);
-static void bio_issue(struct bufx *list, bool rd);
+static void bio_issue(struct bufx *list, bool rd, bool here);
 
 static size_t
 bx_size(const struct buf *bp)
@@ -382,12 +391,49 @@ bio_done_locked(struct bufx *bx)
 	bio_release_locked(bx);
 }
 
+/*
+ * Data of cluster bufs: BIO_MAXPHYS bytes each, kept on a short free list
+ * so that every cluster does not cost the host an mmap, page faults and
+ * an munmap (allocations that large bypass kmem's caches).
+ */
+static void *
+bio_cldata_get(void)
+{
+	void *p = NULL;
+
+	mutex_enter(&buf_lock);
+	if (bio_clfree_n > 0)
+		p = bio_clfree[--bio_clfree_n];
+	mutex_exit(&buf_lock);
+	return p != NULL ? p : kmem_alloc(BIO_MAXPHYS, KM_NOSLEEP);
+}
+
+static void
+bio_cldata_put(void *p)
+{
+	mutex_enter(&buf_lock);
+	if (bio_clfree_n < BIO_CLFREE_MAX) {
+		bio_clfree[bio_clfree_n++] = p;
+		p = NULL;
+	}
+	mutex_exit(&buf_lock);
+	if (p != NULL)
+		kmem_free(p, BIO_MAXPHYS);
+}
+
 void
 biodone(struct buf *bp)
 {
 	struct bufx *m, *next;
 	char *p;
 
+	if (bp->b_flags & B_RAW) {
+		mutex_enter(&buf_lock);
+		bp->b_flags |= B_IODONE | (bp->b_error ? B_ERROR : 0);
+		cv_broadcast(&bp->b_cv);
+		mutex_exit(&buf_lock);
+		return;
+	}
 	if (!(bp->b_flags & B_CLUSTER)) {
 		mutex_enter(&buf_lock);
 		bio_done_locked(BX(bp));
@@ -396,7 +442,7 @@ biodone(struct buf *bp)
 	}
 	/* A cluster: its members are busy, so their data is ours to fill. */
 	p = bp->b_data;
-	if ((bp->b_flags & B_READ) && bp->b_error == 0)
+	if ((bp->b_flags & B_READ) && bp->b_error == 0 && bp->b_iov == NULL)
 		for (m = BX(bp)->bx_cnext; m != NULL; m = m->bx_cnext) {
 			memcpy(m->bx_buf.b_data, p, m->bx_buf.b_bsize);
 			p += m->bx_buf.b_bsize;
@@ -409,7 +455,10 @@ biodone(struct buf *bp)
 		bio_done_locked(m);
 	}
 	mutex_exit(&buf_lock);
-	kmem_free(bp->b_data, bp->b_bsize);
+	if (bp->b_iov != NULL)
+		kmem_free(bp->b_iov, bp->b_iovcnt * sizeof(*bp->b_iov));
+	else
+		bio_cldata_put(bp->b_data);
 	kmem_free(BX(bp), sizeof(struct bufx));
 }
 
@@ -487,44 +536,71 @@ bx_sort(struct bufx *list)
 }
 
 /*
- * Sends k busy buffers (a list of adjacent blocks, the first a multiple
- * of k) to the driver as one cluster buf.  False when memory is short.
+ * Sends k busy buffers (a list of adjacent blocks) to the driver as one
+ * cluster buf, asynchronous unless sync.  A synchronous cluster (done in
+ * the calling thread) hands the driver the members' own data as pieces
+ * (b_iov); an asynchronous one gets a copy in one piece, as rumpuser_bio
+ * takes one.  False when memory is short.
  */
 static bool
-bio_cluster(struct bufx *chunk, unsigned k, bool rd)
+bio_cluster(struct bufx *chunk, unsigned k, bool rd, bool sync)
 {
-	unsigned bsize = chunk->bx_buf.b_bsize;
+	unsigned bsize = chunk->bx_buf.b_bsize, i = 0;
+	struct rumpuser_iovec *iov = NULL;
 	struct bufx *cx, *m;
-	char *data, *p;
+	char *data = NULL, *p;
 
 	if ((cx = kmem_zalloc(sizeof(*cx), KM_NOSLEEP)) == NULL)
 		return false;
-	if ((data = kmem_alloc((size_t)k * bsize, KM_NOSLEEP)) == NULL) {
-		kmem_free(cx, sizeof(*cx));
-		return false;
-	}
-	if (!rd)
-		for (p = data, m = chunk; m != NULL; m = m->bx_cnext) {
-			memcpy(p, m->bx_buf.b_data, bsize);
-			p += bsize;
+	KASSERT((size_t)k * bsize <= BIO_MAXPHYS);
+	if (sync) {
+		iov = kmem_alloc(k * sizeof(*iov), KM_NOSLEEP);
+		if (iov == NULL) {
+			kmem_free(cx, sizeof(*cx));
+			return false;
 		}
+		for (m = chunk; m != NULL; m = m->bx_cnext, i++) {
+			iov[i].iov_base = m->bx_buf.b_data;
+			iov[i].iov_len = bsize;
+		}
+		KASSERT(i == k);
+	} else {
+		if ((data = bio_cldata_get()) == NULL) {
+			kmem_free(cx, sizeof(*cx));
+			return false;
+		}
+		if (!rd)
+			for (p = data, m = chunk; m != NULL; m = m->bx_cnext) {
+				memcpy(p, m->bx_buf.b_data, bsize);
+				p += bsize;
+			}
+	}
+	cx->bx_buf.b_iov = iov;
+	cx->bx_buf.b_iovcnt = iov != NULL ? k : 0;
 	cx->bx_cnext = chunk;
 	cx->bx_buf.b_dev = chunk->bx_buf.b_dev;
-	cx->bx_buf.b_bsize = k * bsize;
-	cx->bx_buf.b_blkno = chunk->bx_buf.b_blkno / k;
+	cx->bx_buf.b_bsize = bsize;
+	cx->bx_buf.b_bcount = k * bsize;
+	cx->bx_buf.b_blkno = chunk->bx_buf.b_blkno;
 	cx->bx_buf.b_data = data;
-	cx->bx_buf.b_flags = B_BUSY | B_ASYNC | B_CLUSTER | (rd ? B_READ : 0);
+	cx->bx_buf.b_flags =
+	    B_BUSY | B_CLUSTER | (sync ? 0 : B_ASYNC) | (rd ? B_READ : 0);
 	bio_strategy(&cx->bx_buf);
 	return true;
 }
 
 /*
- * Starts the transfers of a list of busy buffers, asynchronously, in
- * clusters where blocks are adjacent.  Each buffer carries B_ASYNC and
- * B_READ or B_WRITING already.
+ * Starts the transfers of a list of busy buffers, in clusters where
+ * blocks are adjacent.  Each buffer carries B_ASYNC and B_READ or
+ * B_WRITING already, so nobody waits for it and biodone releases it.
+ * With here, the clusters themselves go without B_ASYNC, so that the
+ * driver may do them in this thread before returning (write-back by a
+ * thread that has nothing better to do than wait for it: a writer over
+ * the budget, fsync, the syncer); else they are asynchronous (the
+ * driver's threads).
  */
 static void
-bio_issue(struct bufx *list, bool rd)
+bio_issue(struct bufx *list, bool rd, bool here)
 {
 	struct bufx *run, *last, *chunk, *next;
 	unsigned n, k, maxk;
@@ -544,15 +620,10 @@ bio_issue(struct bufx *list, bool rd)
 		}
 		list = last->bx_cnext;
 		last->bx_cnext = NULL;
-		maxk = 1;
-		while (maxk * 2 * run->bx_buf.b_bsize <= BIO_MAXPHYS)
-			maxk *= 2;
-		/* Cut it into aligned power-of-two chunks. */
+		maxk = MAX(BIO_MAXPHYS / run->bx_buf.b_bsize, 1);
+		/* Cut it into chunks of at most BIO_MAXPHYS bytes. */
 		while (run != NULL) {
-			k = 1;
-			while (k * 2 <= n && k * 2 <= maxk &&
-			    run->bx_buf.b_blkno % (k * 2) == 0)
-				k *= 2;
+			k = MIN(n, maxk);
 			chunk = run;
 			last = chunk;
 			for (unsigned i = 1; i < k; i++)
@@ -560,7 +631,7 @@ bio_issue(struct bufx *list, bool rd)
 			run = last->bx_cnext;
 			last->bx_cnext = NULL;
 			n -= k;
-			if (k > 1 && bio_cluster(chunk, k, rd))
+			if ((k > 1 || here) && bio_cluster(chunk, k, rd, here))
 				continue;
 			for (; chunk != NULL; chunk = next) {
 				next = chunk->bx_cnext;
@@ -573,7 +644,8 @@ bio_issue(struct bufx *list, bool rd)
 
 /*
  * Writes back up to `max` bytes of idle dirty buffers of dev (NODEV:
- * all), coldest first; returns how many bytes it started.
+ * all), coldest first, in this thread when the driver can (bio_issue);
+ * returns how many bytes it started.
  */
 static size_t
 bio_writeback(dev_t dev, size_t max)
@@ -597,7 +669,7 @@ bio_writeback(dev_t dev, size_t max)
 	}
 	mutex_exit(&buf_lock);
 	if (list != NULL)
-		bio_issue(list, false);
+		bio_issue(list, false, true);
 	return started;
 }
 
@@ -640,8 +712,9 @@ bio_shrink(size_t need)
 	if (got < want && list == NULL && bio_nwriting > 0)
 		(void)cv_timedwait(&bio_iocv, &buf_lock, 100000000);
 	mutex_exit(&buf_lock);
+	/* The writer that filled the cache pays for the write-back. */
 	if (list != NULL)
-		bio_issue(list, false);
+		bio_issue(list, false, true);
 }
 
 /*
@@ -758,6 +831,7 @@ again:
 	bp->b_dev = dev;
 	bp->b_blkno = blkno;
 	bp->b_bsize = bsize;
+	bp->b_bcount = bsize;
 	bp->b_data = data;
 	bp->b_flags = B_BUSY;
 	bp->b_hashnext = buf_hash[buf_bucket(dev, blkno)];
@@ -776,6 +850,72 @@ out:
 }
 
 /*
+ * A new busy buffer for reading block b of dev (B_READ | B_ASYNC set),
+ * in the hash; NULL when the block is cached already or in another size
+ * (*cached true), or when the budget or memory is short.
+ */
+static struct bufx *
+bio_newread(struct bdev *bd, dev_t dev, int64_t b, unsigned bsize, bool *cached)
+{
+	struct bufx *nbx;
+	void *data;
+	bool skip, full;
+
+	mutex_enter(&buf_lock);
+	skip = hash_find(dev, b, bsize) != NULL || bd->bd_nother > 0 ||
+	    bio_overlap_locked(bd, dev, b, bsize) != NULL;
+	full = bio_bytes + sizeof(*nbx) + bsize > bio_budget;
+	mutex_exit(&buf_lock);
+	*cached = skip;
+	if (skip || full)
+		return NULL;
+	if ((nbx = kmem_zalloc(sizeof(*nbx), KM_NOSLEEP)) == NULL)
+		return NULL;
+	if ((data = kmem_alloc(bsize, KM_NOSLEEP)) == NULL) {
+		kmem_free(nbx, sizeof(*nbx));
+		return NULL;
+	}
+	cv_init(&nbx->bx_buf.b_cv);
+	mutex_enter(&buf_lock);
+	if (hash_find(dev, b, bsize) != NULL ||
+	    bio_overlap_locked(bd, dev, b, bsize) != NULL) {
+		mutex_exit(&buf_lock);
+		cv_destroy(&nbx->bx_buf.b_cv);
+		kmem_free(data, bsize);
+		kmem_free(nbx, sizeof(*nbx));
+		*cached = true;
+		return NULL;
+	}
+	nbx->bx_bdev = bd;
+	nbx->bx_buf.b_dev = dev;
+	nbx->bx_buf.b_blkno = b;
+	nbx->bx_buf.b_bsize = bsize;
+	nbx->bx_buf.b_bcount = bsize;
+	nbx->bx_buf.b_data = data;
+	nbx->bx_buf.b_flags = B_BUSY | B_READ | B_ASYNC;
+	nbx->bx_buf.b_hashnext = buf_hash[buf_bucket(dev, b)];
+	buf_hash[buf_bucket(dev, b)] = &nbx->bx_buf;
+	bdev_countsize(bd, bsize, 1);
+	bio_bytes += bx_size(&nbx->bx_buf);
+	mutex_exit(&buf_lock);
+	return nbx;
+}
+
+/* The number of blocks of bsize on dev, or INT64_MAX when unknown. */
+static int64_t
+bio_devblocks(dev_t dev, unsigned bsize)
+{
+	const struct devsw *sw = devsw_lookup(dev);
+	uint64_t bytes;
+	unsigned secsize;
+
+	if (sw != NULL && sw->d_size != NULL &&
+	    sw->d_size(dev, &bytes, &secsize) == 0)
+		return (int64_t)howmany(bytes, bsize);
+	return INT64_MAX;
+}
+
+/*
  * Starts asynchronous reads of the blocks first .. first+n-1 of dev that
  * are neither cached nor past the end of the device.  Speculative: gives
  * up quietly when memory is short or the device mixes block sizes.
@@ -784,63 +924,34 @@ static void
 bio_readahead(
     struct bdev *bd, dev_t dev, int64_t first, unsigned n, unsigned bsize)
 {
-	const struct devsw *sw = devsw_lookup(dev);
+	int64_t nblk = bio_devblocks(dev, bsize);
 	struct bufx *list = NULL, *nbx;
-	uint64_t bytes;
-	unsigned secsize;
-	void *data;
+	bool cached;
 
-	if (sw != NULL && sw->d_size != NULL &&
-	    sw->d_size(dev, &bytes, &secsize) == 0) {
-		int64_t nblk = (int64_t)howmany(bytes, bsize);
-
-		if (first >= nblk)
-			return;
-		n = (unsigned)MIN((int64_t)n, nblk - first);
-	}
+	if (first >= nblk)
+		return;
+	n = (unsigned)MIN((int64_t)n, nblk - first);
 	for (int64_t b = first; b < first + n; b++) {
-		mutex_enter(&buf_lock);
-		bool skip = hash_find(dev, b, bsize) != NULL ||
-		    bd->bd_nother > 0 ||
-		    bio_overlap_locked(bd, dev, b, bsize) != NULL;
-		bool full = bio_bytes + sizeof(*nbx) + bsize > bio_budget;
-		mutex_exit(&buf_lock);
-		if (skip)
-			continue;
-		if (full)
-			break;
-		if ((nbx = kmem_zalloc(sizeof(*nbx), KM_NOSLEEP)) == NULL)
-			break;
-		if ((data = kmem_alloc(bsize, KM_NOSLEEP)) == NULL) {
-			kmem_free(nbx, sizeof(*nbx));
+		if ((nbx = bio_newread(bd, dev, b, bsize, &cached)) == NULL) {
+			if (cached)
+				continue;
 			break;
 		}
-		cv_init(&nbx->bx_buf.b_cv);
-		mutex_enter(&buf_lock);
-		if (hash_find(dev, b, bsize) != NULL ||
-		    bio_overlap_locked(bd, dev, b, bsize) != NULL) {
-			mutex_exit(&buf_lock);
-			cv_destroy(&nbx->bx_buf.b_cv);
-			kmem_free(data, bsize);
-			kmem_free(nbx, sizeof(*nbx));
-			continue;
-		}
-		nbx->bx_bdev = bd;
-		nbx->bx_buf.b_dev = dev;
-		nbx->bx_buf.b_blkno = b;
-		nbx->bx_buf.b_bsize = bsize;
-		nbx->bx_buf.b_data = data;
-		nbx->bx_buf.b_flags = B_BUSY | B_READ | B_ASYNC;
-		nbx->bx_buf.b_hashnext = buf_hash[buf_bucket(dev, b)];
-		buf_hash[buf_bucket(dev, b)] = &nbx->bx_buf;
-		bdev_countsize(bd, bsize, 1);
-		bio_bytes += bx_size(&nbx->bx_buf);
-		mutex_exit(&buf_lock);
 		nbx->bx_cnext = list;
 		list = nbx;
 	}
 	if (list != NULL)
-		bio_issue(list, true);
+		bio_issue(list, true, false);
+}
+
+void
+bio_prefetch(dev_t dev, int64_t blkno, unsigned n, unsigned bsize)
+{
+	struct bdev *bd;
+
+	if (blkno < 0 || n == 0 || (bd = bdev_get(dev)) == NULL)
+		return;
+	bio_readahead(bd, dev, blkno, n, bsize);
 }
 
 /*
@@ -892,6 +1003,138 @@ bread(dev_t dev, int64_t blkno, unsigned bsize, struct buf **bpp)
 	}
 	*bpp = bp;
 	return 0;
+}
+
+int
+breadn(dev_t dev, int64_t blkno, unsigned bsize, unsigned n, struct buf **bpp)
+{
+	struct bufx *list, *last, *nbx;
+	struct buf *bp;
+	struct bdev *bd;
+	unsigned k = 1, maxk = MAX(BIO_MAXPHYS / bsize, 1);
+	int64_t nblk;
+	bool cached;
+	int error;
+
+	*bpp = NULL;
+	if ((bp = getblk(dev, blkno, bsize)) == NULL)
+		return ENOMEM;
+	if (bp->b_flags & B_DONE) {
+		*bpp = bp;
+		return 0;
+	}
+	bd = BX(bp)->bx_bdev;
+	mutex_enter(&buf_lock);
+	bp->b_flags |= B_READ;
+	mutex_exit(&buf_lock);
+	/* The uncached blocks right after it join the transfer. */
+	list = last = BX(bp);
+	last->bx_cnext = NULL;
+	nblk = bio_devblocks(dev, bsize);
+	n = (unsigned)MIN((int64_t)MIN(n, maxk), MAX(nblk - blkno, 1));
+	while (k < n &&
+	    (nbx = bio_newread(bd, dev, blkno + k, bsize, &cached)) != NULL) {
+		last->bx_cnext = nbx;
+		last = nbx;
+		k++;
+	}
+	if (k == 1 || !bio_cluster(list, k, true, true)) {
+		struct bufx *next;
+
+		for (nbx = list; nbx != NULL; nbx = next) {
+			next = nbx->bx_cnext;
+			nbx->bx_cnext = NULL;
+			bio_strategy(&nbx->bx_buf);
+		}
+	}
+	if ((error = biowait(bp)) != 0) {
+		mutex_enter(&buf_lock);
+		bp->b_flags |= B_INVAL;
+		bio_release_locked(BX(bp));
+		mutex_exit(&buf_lock);
+		return error;
+	}
+	*bpp = bp;
+	return 0;
+}
+
+/*
+ * Writes n whole blocks blkno .. blkno+n-1 of dev from uio past the cache,
+ * in transfers of up to BIO_MAXPHYS through one bounce buffer, and
+ * returns when they are written.  Cached buffers of those blocks are
+ * dropped first, dirty or not: their contents are being replaced.  For
+ * file data in blocks just allocated, which nobody else can be using;
+ * EOPNOTSUPP when dev has buffers of several sizes (then the caller goes
+ * through the cache).  When the copy from uio fails, the rest of that
+ * transfer is written as zeros and the error returned.
+ */
+int
+bio_directwrite(
+    dev_t dev, int64_t blkno, unsigned n, unsigned bsize, struct uio *uio)
+{
+	unsigned maxk = MAX(BIO_MAXPHYS / bsize, 1);
+	struct bufx *bx = NULL;
+	struct buf *bp;
+	struct bdev *bd;
+	void *data;
+	int error = 0;
+
+	if ((bd = bdev_get(dev)) == NULL)
+		return ENOMEM;
+	if (BIO_MAXPHYS < bsize)
+		return EOPNOTSUPP;
+	mutex_enter(&buf_lock);
+	for (int i = 0; i < BD_NSIZES; i++)
+		if (bd->bd_nother > 0 ||
+		    (bd->bd_nbufs[i] > 0 && bd->bd_bsize[i] != bsize)) {
+			mutex_exit(&buf_lock);
+			return EOPNOTSUPP;
+		}
+	for (int64_t b = blkno; b < blkno + n; b++) {
+		while ((bp = hash_find(dev, b, bsize)) != NULL) {
+			if (bp->b_flags & B_BUSY) {
+				bio_waitbusy(bp);
+				continue;
+			}
+			lru_remove(bp);
+			bio_unhash_locked(BX(bp));
+		}
+	}
+	mutex_exit(&buf_lock);
+	if ((bx = kmem_zalloc(sizeof(*bx), KM_SLEEP)) == NULL)
+		return ENOMEM;
+	if ((data = bio_cldata_get()) == NULL) {
+		kmem_free(bx, sizeof(*bx));
+		return ENOMEM;
+	}
+	bp = &bx->bx_buf;
+	cv_init(&bp->b_cv);
+	while (n > 0 && error == 0) {
+		unsigned k = MIN(n, maxk);
+		size_t len = (size_t)k * bsize, before = uio->uio_resid;
+		int cerr, werr;
+
+		cerr = uiomove(data, len, uio);
+		if (cerr != 0)
+			memset((char *)data + (before - uio->uio_resid), 0,
+			    len - (before - uio->uio_resid));
+		bp->b_dev = dev;
+		bp->b_blkno = blkno;
+		bp->b_bsize = bsize;
+		bp->b_bcount = (unsigned)len;
+		bp->b_data = data;
+		bp->b_error = 0;
+		bp->b_flags = B_BUSY | B_RAW;
+		bio_strategy(bp);
+		werr = biowait(bp);
+		error = werr != 0 ? werr : cerr;
+		blkno += k;
+		n -= k;
+	}
+	cv_destroy(&bp->b_cv);
+	bio_cldata_put(data);
+	kmem_free(bx, sizeof(*bx));
+	return error;
 }
 
 void
@@ -1028,19 +1271,21 @@ binval(dev_t dev)
 	struct bdev *bd;
 
 	mutex_enter(&buf_lock);
-again:
-	for (size_t i = 0; i <= buf_hashmask; i++)
+	/* Each bucket is looked at again after a change, not the whole hash. */
+	for (size_t i = 0; i <= buf_hashmask; i++) {
+	again:
 		for (bp = buf_hash[i]; bp != NULL; bp = bp->b_hashnext) {
 			if (bp->b_dev != dev)
 				continue;
 			if (bp->b_flags & B_BUSY) {
 				bio_waitbusy(bp);
-				goto again;
+			} else {
+				lru_remove(bp);
+				bio_unhash_locked(BX(bp));
 			}
-			lru_remove(bp);
-			bio_unhash_locked(BX(bp));
 			goto again;
 		}
+	}
 	if ((bd = bdev_find(dev)) != NULL) {
 		bd->bd_lastblk = -2;
 		bd->bd_lastbsize = 0;
@@ -1058,8 +1303,7 @@ int
 bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 {
 	struct buf *bp;
-	struct bdev *bd;
-	int64_t pfnext = 0, last;
+	int64_t last;
 	int error = 0;
 
 	if (uio->uio_offset < 0)
@@ -1070,8 +1314,6 @@ bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 	                      devsize) -
 	                     1) /
 	    BIO_RAWBSIZE);
-	pfnext = uio->uio_offset / BIO_RAWBSIZE + 1;
-	bd = last >= pfnext ? bdev_get(dev) : NULL;
 	while (uio->uio_resid > 0) {
 		off_t off = uio->uio_offset;
 		int64_t blk = off / BIO_RAWBSIZE;
@@ -1079,21 +1321,14 @@ bio_rawread(dev_t dev, uint64_t devsize, struct uio *uio)
 
 		if ((uint64_t)off >= devsize)
 			break;
-		/* The request's own blocks, a window ahead, in clusters. */
-		if (bd != NULL && pfnext <= last &&
-		    pfnext <= blk + RAW_PREFETCH / 2) {
-			int64_t e = MIN(last + 1, blk + 1 + RAW_PREFETCH);
-
-			if (e > pfnext)
-				bio_readahead(bd, dev, pfnext,
-				    (unsigned)(e - pfnext), BIO_RAWBSIZE);
-			pfnext = MAX(e, pfnext);
-		}
 		boff = (size_t)(off % BIO_RAWBSIZE);
 		n = MIN(BIO_RAWBSIZE - boff, uio->uio_resid);
 		n = (size_t)MIN((uint64_t)n, devsize - (uint64_t)off);
-		if ((error = bread(
-		         dev, off / BIO_RAWBSIZE, BIO_RAWBSIZE, &bp)) != 0)
+		/* A miss brings the request's next blocks in the same transfer.
+		 */
+		if ((error = breadn(dev, blk, BIO_RAWBSIZE,
+		         (unsigned)MIN(last - blk + 1, (int64_t)BIO_MAXPHYS),
+		         &bp)) != 0)
 			break;
 		error = uiomove((char *)bp->b_data + boff, n, uio);
 		brelse(bp);
@@ -1126,6 +1361,25 @@ bio_rawwrite(dev_t dev, uint64_t devsize, struct uio *uio, int ioflag)
 		boff = (size_t)(off % BIO_RAWBSIZE);
 		n = MIN(BIO_RAWBSIZE - boff, uio->uio_resid);
 		n = (size_t)MIN((uint64_t)n, devsize - (uint64_t)off);
+		if (boff == 0 && uio->uio_resid >= RAW_DIRECT * BIO_RAWBSIZE &&
+		    devsize - (uint64_t)off >= RAW_DIRECT * BIO_RAWBSIZE) {
+			/* Many whole blocks: to the device now, past the cache.
+			 */
+			uint64_t k =
+			    MIN(uio->uio_resid, devsize - (uint64_t)off) /
+			    BIO_RAWBSIZE;
+			size_t before = uio->uio_resid;
+
+			error = bio_directwrite(dev, blk,
+			    (unsigned)MIN(k, (uint64_t)UINT32_MAX / 2),
+			    BIO_RAWBSIZE, uio);
+			if (error == 0)
+				continue;
+			if (uio->uio_resid != before ||
+			    (error != EOPNOTSUPP && error != ENOMEM))
+				break;
+			error = 0;
+		}
 		if (boff == 0 && n == BIO_RAWBSIZE) {
 			/* The whole block is new: no need to read it. */
 			if ((bp = getblk(dev, blk, BIO_RAWBSIZE)) == NULL) {
@@ -1219,8 +1473,10 @@ bio_halt(void)
 static size_t
 bio_reclaim(void *arg __unused)
 {
+	void *cl[BIO_CLFREE_MAX];
 	struct buf *bp, *next;
 	size_t freed = 0;
+	unsigned n;
 
 	mutex_enter(&buf_lock);
 	for (bp = lru_head; bp != NULL; bp = next) {
@@ -1233,8 +1489,13 @@ bio_reclaim(void *arg __unused)
 	}
 	if (bio_dirtybytes > 0 && syncer_state == SYNCER_RUNNING)
 		cv_signal(&syncer_cv);
+	n = bio_clfree_n;
+	memcpy(cl, bio_clfree, n * sizeof(cl[0]));
+	bio_clfree_n = 0;
 	mutex_exit(&buf_lock);
-	return freed;
+	for (unsigned i = 0; i < n; i++)
+		kmem_free(cl[i], BIO_MAXPHYS);
+	return freed + n * BIO_MAXPHYS;
 }
 
 static struct halt_hook bio_halthook = {bio_halt, NULL};

@@ -19,14 +19,15 @@
  *   BLK  a block device (VBLK, block major 240) of 512-byte sectors whose
  *        size is the window rounded down to 512 bytes (a host block
  *        device's size comes from rumpuser_getfileinfo).  d_strategy does
- *        asynchronous rumpuser_bio; programs' reads and writes go through
- *        the buffer cache (bio_rawread/bio_rawwrite), so they and file
- *        systems mounted from the device see each other's data.  The last
- *        close writes the device's buffers back, as on Linux.
- *   CHR  the host file as an unbuffered character device (VCHR, char
- *        major 241): every read and write goes to the host at its offset.
- *   DIR, DIR_SUBDIRS  a directory: key/name is hostpath/name, made on the
- *        fly when looked up (regular files and directories only).  DIR
+ *        asynchronous transfers (B_ASYNC: read-ahead, write-back) with
+ *        rumpuser_bio, and those its caller waits for in the caller's
+ *        thread with rumpuser_iovread/iovwrite; programs' reads and writes go
+ * through the buffer cache (bio_rawread/bio_rawwrite), so they and file systems
+ * mounted from the device see each other's data.  The last close writes the
+ * device's buffers back, as on Linux. CHR  the host file as an unbuffered
+ * character device (VCHR, char major 241): every read and write goes to the
+ * host at its offset. DIR, DIR_SUBDIRS  a directory: key/name is hostpath/name,
+ * made on the fly when looked up (regular files and directories only).  DIR
  *        reaches the immediate children only; DIR_SUBDIRS the whole tree.
  *        There is no host readdir hypercall, so readdir of these
  *        directories returns "." and ".." only.  Nothing can be created
@@ -983,20 +984,42 @@ etfs_dpoll(dev_t dev __unused, int events)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
-/* Completion of a rumpuser_bio transfer of etfs_strategy. */
+/* Zeros bytes from .. b_bcount of bp's data (b_data or its pieces). */
+static void
+etfs_zero(struct buf *bp, size_t from)
+{
+	size_t at = 0;
+
+	if (bp->b_iov == NULL) {
+		memset((char *)bp->b_data + from, 0, bp->b_bcount - from);
+		return;
+	}
+	for (unsigned i = 0; i < bp->b_iovcnt; i++) {
+		size_t len = bp->b_iov[i].iov_len;
+
+		if (at + len > from) {
+			size_t skip = from > at ? from - at : 0;
+
+			memset((char *)bp->b_iov[i].iov_base + skip, 0,
+			    len - skip);
+		}
+		at += len;
+	}
+}
+
+/* Completion of a transfer of etfs_strategy (rumpuser_bio or inline). */
 static void
 etfs_biodone(void *arg, size_t done, int error)
 {
 	struct buf *bp = arg;
 	struct etfs_node *en = bp->b_private;
 	uint64_t off = (uint64_t)bp->b_blkno * bp->b_bsize;
-	size_t len = (size_t)MIN((uint64_t)bp->b_bsize, en->en_size - off);
+	size_t len = (size_t)MIN((uint64_t)bp->b_bcount, en->en_size - off);
 
 	if (error == 0 && (bp->b_flags & B_READ)) {
 		/* Past the host file's end (a sparse tail): zeros. */
-		if (done < bp->b_bsize)
-			memset(
-			    (char *)bp->b_data + done, 0, bp->b_bsize - done);
+		if (done < bp->b_bcount)
+			etfs_zero(bp, done);
 	} else if (error == 0 && done < len) {
 		error = EIO;
 	}
@@ -1004,6 +1027,58 @@ etfs_biodone(void *arg, size_t done, int error)
 	bp->b_private = NULL;
 	etfs_rele(en);
 	biodone(bp);
+}
+
+/*
+ * A transfer the caller waits for: done here, in the calling thread, with
+ * the vectored file hypercalls (they give the CPU up while they block).
+ * A hand-off to rumpuser_bio's threads would only add two wake-ups.
+ */
+static void
+etfs_transfer_inline(struct etfs_node *en, struct buf *bp, size_t len)
+{
+	struct rumpuser_iovec one, *iov = bp->b_iov;
+	int64_t off =
+	    (int64_t)(en->en_begin + (uint64_t)bp->b_blkno * bp->b_bsize);
+	size_t done = 0, n = 0;
+	int error = 0;
+
+	if (iov == NULL) {
+		one.iov_base = bp->b_data;
+		one.iov_len = bp->b_bcount;
+		iov = &one;
+	}
+	while (done < len) {
+		/*
+		 * The pieces covering bytes done .. len (a short transfer
+		 * resumes; the device may end inside the last piece), trimmed
+		 * in place for the call and put back after.
+		 */
+		struct rumpuser_iovec *v = iov, first, last;
+		size_t at = 0, end, nv = 0;
+
+		while (at + v->iov_len <= done)
+			at += (v++)->iov_len;
+		for (end = at; end < len; nv++)
+			end += v[nv].iov_len;
+		first = v[0];
+		last = v[nv - 1];
+		v[nv - 1].iov_len -= end - len;
+		v[0].iov_base = (char *)v[0].iov_base + (done - at);
+		v[0].iov_len -= done - at;
+		if (bp->b_flags & B_READ)
+			error = rumpuser_iovread(
+			    en->en_fd, v, nv, off + (int64_t)done, &n);
+		else
+			error = rumpuser_iovwrite(
+			    en->en_fd, v, nv, off + (int64_t)done, &n);
+		v[nv - 1] = last;
+		v[0] = first;
+		if (error != 0 || n == 0)
+			break;
+		done += n;
+	}
+	etfs_biodone(bp, error == 0 ? done : 0, error);
 }
 
 static void
@@ -1020,7 +1095,7 @@ etfs_strategy(struct buf *bp)
 	}
 	if (bp->b_blkno < 0 || off >= en->en_size) {
 		if (rd) {
-			memset(bp->b_data, 0, bp->b_bsize);
+			etfs_zero(bp, 0);
 			bp->b_error = 0;
 		} else {
 			bp->b_error = ENOSPC;
@@ -1031,8 +1106,12 @@ etfs_strategy(struct buf *bp)
 		bp->b_error = EROFS;
 		goto done;
 	}
-	len = (size_t)MIN((uint64_t)bp->b_bsize, en->en_size - off);
+	len = (size_t)MIN((uint64_t)bp->b_bcount, en->en_size - off);
 	bp->b_private = en; /* held until etfs_biodone */
+	if (!(bp->b_flags & B_ASYNC)) {
+		etfs_transfer_inline(en, bp, len);
+		return;
+	}
 	rumpuser_bio(en->en_fd, rd ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE,
 	    bp->b_data, len, (int64_t)(en->en_begin + off), etfs_biodone, bp);
 	return;

@@ -88,7 +88,8 @@ struct ext2fs_mount {
  * vop_reclaim.  ei_raw is the on-disk inode itself (em_isize bytes), the
  * one copy of its fields; ext2fs_iupdate() writes it back into the inode
  * table's buffer.
- * [I] immutable  [v] the vnode lock (W to change)
+ * [I] immutable  [v] the vnode lock (W to change)  [a] atomic (relaxed):
+ * read-ahead hints, updated by readers under a shared lock
  */
 struct ext2fs_inode {
 	struct ext2fs_mount *ei_em; /* [I] */
@@ -97,6 +98,8 @@ struct ext2fs_inode {
 	uint32_t ei_seed;           /* [v] checksum seed (ino, generation) */
 	struct ext2_inode *ei_raw;  /* [v] em_isize bytes */
 	uint64_t ei_goal;           /* [v] where the next block should go */
+	uint64_t ei_ranext;         /* [a] first logical block not read ahead */
+	uint64_t ei_ralast;         /* [a] last logical block read */
 	size_t ei_rawsize;          /* [I] bytes at ei_raw */
 	bool ei_freed;              /* [v] blocks and inode freed already */
 	bool ei_txhold;             /* [v] reclaim ends the transaction */
@@ -188,6 +191,13 @@ int ext2fs_bmap(
 /* Maps lblk, allocating a block when it is a hole; *newp: just made. */
 int ext2fs_bmap_alloc(
     struct ext2fs_inode *ei, uint64_t lblk, uint64_t *pblkp, bool *newp);
+/*
+ * The same for a run: maps lblk and up to want - 1 blocks after it that
+ * map the same way; a hole gets up to want contiguous new blocks (fewer
+ * when the allocator finds no longer run).  *np is the run's length.
+ */
+int ext2fs_bmap_alloc_run(struct ext2fs_inode *ei, uint64_t lblk, uint32_t want,
+    uint64_t *pblkp, uint32_t *np, bool *newp);
 /* Frees every block at or past logical block lblk. */
 int ext2fs_trunc_blocks(struct ext2fs_inode *ei, uint64_t lblk);
 /* Sets up an empty block map (extents or indirect) in a new inode. */

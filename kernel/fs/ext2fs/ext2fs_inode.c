@@ -1214,11 +1214,21 @@ int
 ext2fs_bmap_alloc(
     struct ext2fs_inode *ei, uint64_t lblk, uint64_t *pblkp, bool *newp)
 {
+	uint32_t n;
+
+	return ext2fs_bmap_alloc_run(ei, lblk, 1, pblkp, &n, newp);
+}
+
+int
+ext2fs_bmap_alloc_run(struct ext2fs_inode *ei, uint64_t lblk, uint32_t want,
+    uint64_t *pblkp, uint32_t *np, bool *newp)
+{
 	uint64_t run, b;
 	uint32_t n = 1;
 	int error;
 
 	*newp = false;
+	*np = 1;
 	if (le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL)
 		return EOPNOTSUPP;
 	if (ei->ei_goal == 0)
@@ -1237,8 +1247,12 @@ ext2fs_bmap_alloc(
 		return error;
 	if (b != 0) {
 		*pblkp = b;
+		*np = (uint32_t)MIN(run, (uint64_t)MAX(want, 1));
 		return 0;
 	}
+	/* As much of the hole as asked for, in one extent at most. */
+	n = (uint32_t)MIN(MIN(run, (uint64_t)MAX(want, 1)), EXT2_EXT_INIT_MAX);
+	n = (uint32_t)MIN((uint64_t)n, EXT_MAX_LBLK - 1 - lblk);
 	/* A hole, or an unwritten extent (which we cannot convert yet). */
 	{
 		struct ext_path path[EXT2_EXT_MAX_DEPTH + 1];
@@ -1260,14 +1274,15 @@ ext2fs_bmap_alloc(
 	}
 	if ((error = ext2fs_balloc(ei->ei_em, ei->ei_goal, &b, &n)) != 0)
 		return error;
-	if ((error = ext_insert(ei, lblk, b, 1)) != 0) {
-		ext2fs_bfree(ei->ei_em, b, 1);
+	if ((error = ext_insert(ei, lblk, b, n)) != 0) {
+		ext2fs_bfree(ei->ei_em, b, n);
 		(void)ext2fs_iupdate(ei);
 		return error;
 	}
-	ext2fs_iblocks_add(ei, 1);
-	ei->ei_goal = b + 1;
+	ext2fs_iblocks_add(ei, n);
+	ei->ei_goal = b + n;
 	*pblkp = b;
+	*np = n;
 	*newp = true;
 	return ext2fs_iupdate(ei);
 }

@@ -661,12 +661,54 @@ ext2fs_setattr(struct vnode *vp, const struct vattr *va)
 	return ext2fs_iupdate(ei);
 }
 
+/*
+ * Read-ahead of file data.  A reader that goes on where the last read
+ * of the file stopped (or starts at block 0) is sequential: the blocks
+ * from where the previous window ended up to RA_WINDOW bytes past lblk
+ * are read in the background (bio_prefetch, in large transfers), once
+ * less than half a window is left ahead of the reader.  Other readers
+ * get nothing extra.  The hints are racy on purpose (readers share the
+ * vnode lock): a lost update costs a read-ahead, never correctness.
+ */
+#define RA_WINDOW     (4 * 1024 * 1024)
+#define READ_RUN_MAX  128  /* blocks of one synchronous read */
+#define WRITE_RUN_MAX 8192 /* blocks allocated at once by a write */
+#define DIRECT_MIN    16   /* new blocks a write sends past the cache */
+
+static void
+ext2fs_readahead(struct ext2fs_inode *ei, uint64_t lblk, uint64_t nblk)
+{
+	struct ext2fs_mount *em = ei->ei_em;
+	uint64_t last = __atomic_load_n(&ei->ei_ralast, __ATOMIC_RELAXED);
+	uint64_t next = __atomic_load_n(&ei->ei_ranext, __ATOMIC_RELAXED);
+	uint64_t win = RA_WINDOW >> em->em_bshift, b, end, pblk, run;
+
+	__atomic_store_n(&ei->ei_ralast, lblk, __ATOMIC_RELAXED);
+	if (lblk != 0 && lblk != last && lblk != last + 1)
+		return;
+	if (next < lblk + 1 || next > lblk + 2 * win)
+		next = lblk + 1;
+	if (next >= nblk || next > lblk + win / 2)
+		return;
+	end = MIN(nblk, lblk + 1 + win);
+	__atomic_store_n(&ei->ei_ranext, end, __ATOMIC_RELAXED);
+	for (b = next; b < end; b += run) {
+		if (ext2fs_bmap(ei, b, &pblk, &run) != 0)
+			return;
+		run = MIN(run, end - b);
+		if (pblk != 0 && ext2fs_blk_ok(em, pblk, run))
+			bio_prefetch(em->em_dev, (int64_t)pblk, (unsigned)run,
+			    em->em_bsize);
+	}
+}
+
 static int
 ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag __unused)
 {
 	struct ext2fs_inode *ei = VTOEI(vp);
 	struct ext2fs_mount *em = ei->ei_em;
 	uint64_t size = ext2fs_isize(ei), mlblk = 0, mpblk = 0, mrun = 0;
+	uint64_t nblk = howmany(size, (uint64_t)em->em_bsize);
 	int error = 0;
 
 	if (vp->v_type == VDIR)
@@ -708,8 +750,26 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag __unused)
 		if (pblk == 0) {
 			error = uiomove(ext2fs_zeros, n, uio);
 		} else {
-			if ((error = ext2fs_bread(em, pblk, &bp)) != 0)
+			/*
+			 * A miss reads the rest of this call's run along in
+			 * one transfer; sequential readers also get the next
+			 * window started in the background.
+			 */
+			uint64_t left = howmany(MIN(off + uio->uio_resid, size),
+			                    (uint64_t)em->em_bsize) -
+			    lblk;
+
+			if (pblk >= em->em_nblocks) {
+				error = EUCLEAN;
 				break;
+			}
+			error = breadn(em->em_dev, (int64_t)pblk, em->em_bsize,
+			    (unsigned)MIN(
+			        MIN(left, mlblk + mrun - lblk), READ_RUN_MAX),
+			    &bp);
+			if (error)
+				break;
+			ext2fs_readahead(ei, lblk, nblk);
 			error = uiomove((char *)bp->b_data + boff, n, uio);
 			brelse(bp);
 		}
@@ -725,8 +785,9 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 	struct ext2fs_inode *ei = VTOEI(vp);
 	struct ext2fs_mount *em = ei->ei_em;
 	size_t resid = uio->uio_resid;
-	uint64_t size = ext2fs_isize(ei);
-	int error = 0;
+	uint64_t size = ext2fs_isize(ei), mlblk = 0, mpblk = 0, mrun = 0;
+	bool misnew = false;
+	int error = 0, hard = 0;
 
 	if (vp->v_type != VREG)
 		return EINVAL;
@@ -752,8 +813,58 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		bool isnew, whole;
 
 		n = (size_t)MIN((uint64_t)n, em->em_maxsize - off);
-		if ((error = ext2fs_bmap_alloc(ei, lblk, &pblk, &isnew)) != 0)
-			break;
+		if (lblk < mlblk || lblk >= mlblk + mrun) {
+			/*
+			 * Map (or allocate) the blocks this write covers in
+			 * one go: one allocation, one extent and one inode
+			 * update for a run, not one per block.
+			 */
+			uint64_t end =
+			    MIN(off + uio->uio_resid, em->em_maxsize);
+			uint64_t want =
+			    howmany(end, (uint64_t)em->em_bsize) - lblk;
+			uint32_t got;
+
+			error = ext2fs_bmap_alloc_run(ei, lblk,
+			    (uint32_t)MIN(want, WRITE_RUN_MAX), &mpblk, &got,
+			    &misnew);
+			if (error)
+				break;
+			mlblk = lblk;
+			mrun = got;
+		}
+		pblk = mpblk + (lblk - mlblk);
+		isnew = misnew;
+		if (isnew && boff == 0 &&
+		    uio->uio_resid >= DIRECT_MIN * em->em_bsize &&
+		    mlblk + mrun - lblk >= DIRECT_MIN) {
+			/*
+			 * Whole new blocks, many: straight to the device
+			 * (before the extent and inode that point at them,
+			 * as ordered mode wants), not through the cache.
+			 */
+			uint64_t k = MIN(mlblk + mrun - lblk,
+			    uio->uio_resid >> em->em_bshift);
+			size_t before = uio->uio_resid;
+
+			error = bio_directwrite(em->em_dev, (int64_t)pblk,
+			    (unsigned)k, em->em_bsize, uio);
+			if (error == 0) {
+				if ((uint64_t)uio->uio_offset > size) {
+					size = (uint64_t)uio->uio_offset;
+					ext2fs_isize_set(ei, size);
+				}
+				continue;
+			}
+			if (uio->uio_resid != before) {
+				/* Not all of it is on the device: no count. */
+				hard = error;
+				break;
+			}
+			if (error != EOPNOTSUPP && error != ENOMEM)
+				break;
+			error = 0; /* nothing moved: through the cache */
+		}
 		whole = boff == 0 && n == em->em_bsize;
 		if (whole || isnew) {
 			if ((error = ext2fs_getblk(em, pblk, &bp)) != 0)
@@ -774,6 +885,29 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		if (error)
 			break;
 	}
+	if (misnew && uio->uio_resid > 0) {
+		/*
+		 * The write stopped inside a run it allocated.  New blocks
+		 * it did not reach are zeroed where they lie inside the
+		 * file (a run filling a hole) and freed past its end.
+		 */
+		uint64_t from =
+		    howmany((uint64_t)uio->uio_offset, (uint64_t)em->em_bsize);
+		uint64_t eof = howmany(size, (uint64_t)em->em_bsize);
+		struct buf *zbp;
+
+		for (uint64_t b = MAX(from, mlblk); b < MIN(mlblk + mrun, eof);
+		     b++) {
+			if (ext2fs_getblk(em, mpblk + (b - mlblk), &zbp) != 0)
+				break;
+			memset(zbp->b_data, 0, em->em_bsize);
+			bdwrite(zbp);
+		}
+		if (mlblk + mrun > eof) {
+			(void)ext2fs_trunc_blocks(ei, eof);
+			(void)ext2fs_iupdate(ei);
+		}
+	}
 	if (uio->uio_resid != resid) {
 		/* As Linux: what fitted is written, and the count is short. */
 		error = 0;
@@ -783,7 +917,7 @@ ext2fs_write(struct vnode *vp, struct uio *uio, int ioflag)
 		    em->em_jnl == NULL)
 			error = ext2fs_jnl_commit(em, false);
 	}
-	return error;
+	return hard != 0 ? hard : error;
 }
 
 static int

@@ -818,6 +818,47 @@ T_CASE(enospc,
 	cleanup();
 }
 
+T_CASE(reuse_dirty,
+    "blocks freed while their data is dirty in the cache, then taken by "
+    "a large write past the cache, read back the new data")
+{
+	static unsigned char a[256 * 1024], b[256 * 1024], c[256 * 1024];
+	int fd;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "rd");
+	e2_mkfs(img, "ext4", 4096, "", "16M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	xfill(a, sizeof(a), 1);
+	xfill(b, sizeof(b), 2);
+	/* Small writes: the data stays in the cache, dirty. */
+	T_OK(fd = rump_sys_open(MNT "/old", O_WRONLY | O_CREAT, 0644));
+	for (size_t off = 0; off < sizeof(a); off += 4096)
+		T_EQ(rump_sys_write(fd, a + off, 4096), 4096);
+	T_OK(rump_sys_close(fd));
+	T_OK(rump_sys_unlink(MNT "/old"));
+	/* One large write of new blocks: past the cache, same blocks. */
+	T_OK(fd = rump_sys_open(MNT "/new", O_RDWR | O_CREAT, 0644));
+	T_EQ(rump_sys_write(fd, b, sizeof(b)), sizeof(b));
+	T_EQ(rump_sys_pread64(fd, c, sizeof(c), 0), sizeof(c));
+	T_ASSERT(memcmp(b, c, sizeof(b)) == 0);
+	T_OK(rump_sys_fsync(fd));
+	T_OK(rump_sys_close(fd));
+	umount_ok();
+	e2_fsck(img);
+	/* And on the image, after the cache is gone. */
+	mount_ok("ext4", MS_RDONLY);
+	T_OK(fd = rump_sys_open(MNT "/new", O_RDONLY));
+	memset(c, 0, sizeof(c));
+	T_EQ(rump_sys_read(fd, c, sizeof(c)), sizeof(c));
+	T_ASSERT(memcmp(b, c, sizeof(b)) == 0);
+	T_OK(rump_sys_close(fd));
+	umount_ok();
+	cleanup();
+}
+
 T_CASE(times_2038,
     "nanoseconds and times past 2038 survive a remount; "
     "128-byte inodes keep seconds")
