@@ -28,7 +28,7 @@ bench_now_ns(void)
 }
 
 /* Exits with a message naming what failed and the errno value it gave. */
-static inline void
+static inline __attribute__((noreturn)) void
 bench_fail(const char *what, int error)
 {
 	fprintf(stderr, "bench: %s: %s\n", what, strerror(error));
