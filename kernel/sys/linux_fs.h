@@ -2,9 +2,9 @@
  * sys/linux_fs.h — the Linux userspace ABI of files and file systems
  * (x86-64 layouts): struct stat, statx, statfs, linux_dirent64, flock,
  * pollfd, fd_set, file types and permission bits, and the flags of
- * open, *at, mount, umount2, renameat2, fallocate, lseek, access and
- * the ioctls the VFS answers.  Callers use the host's own headers with
- * the same values.
+ * open, *at, mount, umount2, renameat2, fallocate, lseek, access, the
+ * extended-attribute calls and the ioctls the VFS answers.  Callers use the
+ * host's own headers with the same values.
  */
 #ifndef KERNEL_SYS_LINUX_FS_H
 #define KERNEL_SYS_LINUX_FS_H
@@ -275,6 +275,13 @@ typedef struct {
 #define PATH_MAX    4096
 #define PIPE_BUF    4096
 #define MAXSYMLINKS 40
+
+/* <sys/xattr.h> and Linux's <linux/limits.h> */
+#define XATTR_CREATE   0x1
+#define XATTR_REPLACE  0x2
+#define XATTR_NAME_MAX 255   /* a whole name, prefix included */
+#define XATTR_SIZE_MAX 65536 /* a value */
+#define XATTR_LIST_MAX 65536 /* the list listxattr returns */
 
 /* Device numbers, glibc's encoding */
 #define major(d) ((unsigned)((((d) >> 32) & 0xfffff000) | (((d) >> 8) & 0xfff)))

@@ -161,6 +161,41 @@ struct vnodeops {
 	    register_t *retval);
 	/* may be NULL: readiness of a device or fifo vnode. */
 	int (*vop_poll)(struct vnode *vp, int events);
+	/*
+	 * Extended attributes (vfs_xattr.c has the system calls); each may
+	 * be NULL: the file system has none (EOPNOTSUPP).  name is a whole,
+	 * NUL-terminated name ("user.mime_type") of 1..XATTR_NAME_MAX
+	 * bytes in a namespace the VFS serves (user., trusted., security.),
+	 * which the VFS has already allowed the caller, with a non-empty
+	 * part after the prefix.  Buffers are kernel memory.  The file
+	 * system checks no permission; it updates ctime when it changes an
+	 * attribute.
+	 *
+	 * vp:R.  Copies the value into buf, which holds *lenp bytes (buf
+	 * NULL: only its length is wanted), and sets *lenp to the length.
+	 * ENODATA when there is no such attribute, ERANGE when it is longer
+	 * than *lenp.
+	 */
+	int (*vop_getxattr)(
+	    struct vnode *vp, const char *name, void *buf, size_t *lenp);
+	/*
+	 * vp:R.  Calls fill() with each attribute's whole name (namelen
+	 * bytes, not NUL-terminated) until it returns nonzero, which
+	 * vop_listxattr then returns.  Names the file system keeps but
+	 * cannot serve (posix ACLs, system.data) are not listed.
+	 */
+	int (*vop_listxattr)(struct vnode *vp,
+	    int (*fill)(void *arg, const char *name, size_t namelen),
+	    void *arg);
+	/*
+	 * vp:W.  Sets name to the len bytes at val (len ≤ XATTR_SIZE_MAX).
+	 * flags: XATTR_CREATE (EEXIST when it exists), XATTR_REPLACE
+	 * (ENODATA when it does not).  ENOSPC when it does not fit.
+	 */
+	int (*vop_setxattr)(struct vnode *vp, const char *name, const void *val,
+	    size_t len, int flags);
+	/* vp:W.  ENODATA when there is no such attribute. */
+	int (*vop_removexattr)(struct vnode *vp, const char *name);
 };
 #define IO_APPEND      0x01
 #define IO_SYNC        0x02

@@ -121,6 +121,23 @@ struct vfs_api {
 	uid_t (*geteuid)(void);
 	gid_t (*getegid)(void);
 	int (*clock_gettime)(clockid_t clk, struct timespec *ts);
+	int (*setxattr)(const char *path, const char *name, const void *val,
+	    size_t len, int flags);
+	int (*lsetxattr)(const char *path, const char *name, const void *val,
+	    size_t len, int flags);
+	int (*fsetxattr)(
+	    int fd, const char *name, const void *val, size_t len, int flags);
+	ssize_t (*getxattr)(
+	    const char *path, const char *name, void *val, size_t len);
+	ssize_t (*lgetxattr)(
+	    const char *path, const char *name, void *val, size_t len);
+	ssize_t (*fgetxattr)(int fd, const char *name, void *val, size_t len);
+	ssize_t (*listxattr)(const char *path, char *list, size_t len);
+	ssize_t (*llistxattr)(const char *path, char *list, size_t len);
+	ssize_t (*flistxattr)(int fd, char *list, size_t len);
+	int (*removexattr)(const char *path, const char *name);
+	int (*lremovexattr)(const char *path, const char *name);
+	int (*fremovexattr)(int fd, const char *name);
 
 	/*
 	 * A second process of the system under test running fn(arg)
@@ -158,6 +175,7 @@ enum {
 	VFS_NOATIME = 1 << 11, /* reads never update atime */
 	VFS_ANYNAME = 1 << 12, /* a name may hold any byte but '/' and NUL */
 	VFS_DIRNLINK = 1 << 13, /* a directory's st_nlink counts its subdirs */
+	VFS_XATTR = 1 << 14,    /* extended attributes: user., trusted., ... */
 };
 
 struct vfs_target {
@@ -193,6 +211,11 @@ struct vfs_target {
 	void (*vt_teardown)(const struct vfs_target *t);
 	/* The longest symlink target, in bytes; 0: 4095 (PATH_MAX - 1). */
 	size_t vt_symlink_max;
+	/*
+	 * With VFS_XATTR: the longest value one attribute of a file with
+	 * no others surely holds (ext4: what fits in a block).
+	 */
+	size_t vt_xattr_max;
 };
 
 /* The target of this program; defined by its main file. */

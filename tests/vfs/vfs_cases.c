@@ -7,19 +7,22 @@
  * lookup, directories, rename, links, large directories and odd names,
  * file I/O, open flags, stat and timestamps, permissions as another user,
  * read-only and full file systems, races, record locks, the working and
- * root directories, bad pointers, descriptor limits and mounts.
+ * root directories, bad pointers, descriptor limits, mounts and extended
+ * attributes.
  *
  * Every case starts in a fresh, empty work directory (vfs_dir) with umask
  * 0, as root where the target allows it.  The order below follows that
  * list; helpers come first.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -60,6 +63,7 @@ static const struct {
     {VFS_RUMPK, "rumpk"},
     {VFS_DIRNLINK, "directory link counts"},
     {VFS_ANYNAME, "names of any byte"},
+    {VFS_XATTR, "extended attributes"},
 };
 
 void
@@ -3553,4 +3557,497 @@ VFS_CASE(fsync_kinds,
 	T_OK(v->close(p[0]));
 	T_OK(v->close(p[1]));
 	T_ERRNO(v->fsync(-1), EBADF);
+}
+
+/* ------------------------------------------------- extended attributes */
+
+/*
+ * The attribute list of path (l: not following a symlink; path NULL: of
+ * fd) into buf; checks that asking with size 0 gives the same length and
+ * that one byte less is ERANGE.  Returns the length.
+ */
+static size_t
+xlist_of(const struct vfs_api *v, const char *path, int fd, bool l, char *buf,
+    size_t len)
+{
+	ssize_t n, q;
+
+	if (path == NULL) {
+		T_OK(q = v->flistxattr(fd, NULL, 0));
+		T_OK(n = v->flistxattr(fd, buf, len));
+	} else if (l) {
+		T_OK(q = v->llistxattr(path, NULL, 0));
+		T_OK(n = v->llistxattr(path, buf, len));
+	} else {
+		T_OK(q = v->listxattr(path, NULL, 0));
+		T_OK(n = v->listxattr(path, buf, len));
+	}
+	T_EQ(q, n);
+	T_ASSERT(n == 0 || buf[n - 1] == '\0');
+	if (n > 0 && path != NULL)
+		T_ERRNO(l ? v->llistxattr(path, buf, (size_t)n - 1)
+		          : v->listxattr(path, buf, (size_t)n - 1),
+		    ERANGE);
+	return (size_t)n;
+}
+
+/* Whether the list (of len bytes) names name. */
+static bool
+xlist_has(const char *list, size_t len, const char *name)
+{
+	for (size_t i = 0; i < len; i += strlen(list + i) + 1)
+		if (strcmp(list + i, name) == 0)
+			return true;
+	return false;
+}
+
+/* How many names in the list start with prefix. */
+static int
+xlist_count(const char *list, size_t len, const char *prefix)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; i += strlen(list + i) + 1)
+		n += strncmp(list + i, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* The value of name on path is the len bytes at want. */
+static void
+xexpect(const struct vfs_api *v, const char *path, const char *name,
+    const void *want, size_t len)
+{
+	static char buf[65536 + 16];
+
+	T_EQ(v->getxattr(path, name, NULL, 0), len);
+	T_EQ(v->getxattr(path, name, buf, sizeof(buf)), len);
+	T_ASSERT(memcmp(buf, want, len) == 0);
+	if (len > 1) /* (a size of 0 would ask the length) */
+		T_ERRNO(v->getxattr(path, name, buf, len - 1), ERANGE);
+}
+
+VFS_CASE(xattr_basic,
+    "user.* attributes: set, get (size 0 asks the length, ERANGE when "
+    "short), list, replace, remove; XATTR_CREATE and XATTR_REPLACE")
+{
+	static const char bin[] = {'a', 0, 'b', 0, (char)0xff, 0};
+	char list[4096], buf[64];
+	size_t n;
+
+	vfs_need(t, VFS_XATTR);
+	puts_(v, "f", "data");
+	T_OK(v->mkdir("d", 0755));
+	n = xlist_of(v, "f", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 0);
+	T_ERRNO(v->getxattr("f", "user.a", buf, sizeof(buf)), ENODATA);
+	T_ERRNO(v->getxattr("f", "user.a", NULL, 0), ENODATA);
+
+	T_OK(v->setxattr("f", "user.a", "hello", 5, 0));
+	xexpect(v, "f", "user.a", "hello", 5);
+	T_ERRNO(v->getxattr("f", "user.a", buf, 4), ERANGE);
+	T_OK(v->setxattr("f", "user.empty", "", 0, 0));
+	xexpect(v, "f", "user.empty", "", 0);
+	T_OK(v->setxattr("f", "user.bin", bin, sizeof(bin), 0));
+	xexpect(v, "f", "user.bin", bin, sizeof(bin));
+	n = xlist_of(v, "f", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 3);
+	T_ASSERT(xlist_has(list, n, "user.a"));
+	T_ASSERT(xlist_has(list, n, "user.empty"));
+	T_ASSERT(xlist_has(list, n, "user.bin"));
+
+	/* Replacing: longer, shorter, with and without the flags. */
+	T_OK(v->setxattr("f", "user.a", "a much longer value", 19, 0));
+	xexpect(v, "f", "user.a", "a much longer value", 19);
+	T_OK(v->setxattr("f", "user.a", "s", 1, XATTR_REPLACE));
+	xexpect(v, "f", "user.a", "s", 1);
+	T_ERRNO(v->setxattr("f", "user.a", "x", 1, XATTR_CREATE), EEXIST);
+	xexpect(v, "f", "user.a", "s", 1);
+	T_ERRNO(v->setxattr("f", "user.new", "x", 1, XATTR_REPLACE), ENODATA);
+	T_ERRNO(v->getxattr("f", "user.new", NULL, 0), ENODATA);
+	T_OK(v->setxattr("f", "user.new", "x", 1, XATTR_CREATE));
+	xexpect(v, "f", "user.new", "x", 1);
+	T_ERRNO(v->setxattr("f", "user.new", "x", 1, 4), EINVAL);
+	/* The contents of the file do not change. */
+	expect_content(v, "f", "data");
+
+	/* Removing. */
+	T_OK(v->removexattr("f", "user.a"));
+	T_ERRNO(v->getxattr("f", "user.a", NULL, 0), ENODATA);
+	T_ERRNO(v->removexattr("f", "user.a"), ENODATA);
+	T_ERRNO(v->removexattr("f", "user.never"), ENODATA);
+	n = xlist_of(v, "f", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 3);
+	T_ASSERT(!xlist_has(list, n, "user.a"));
+	xexpect(v, "f", "user.bin", bin, sizeof(bin));
+	T_OK(v->removexattr("f", "user.bin"));
+	T_OK(v->removexattr("f", "user.empty"));
+	T_OK(v->removexattr("f", "user.new"));
+	n = xlist_of(v, "f", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 0);
+
+	/* Directories have them too. */
+	T_OK(v->setxattr("d", "user.dir", "D", 1, 0));
+	xexpect(v, "d", "user.dir", "D", 1);
+	n = xlist_of(v, "d", -1, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "user.dir"));
+	T_OK(v->removexattr("d", "user.dir"));
+
+	T_ERRNO(v->setxattr("none", "user.a", "x", 1, 0), ENOENT);
+	T_ERRNO(v->getxattr("none", "user.a", NULL, 0), ENOENT);
+	T_ERRNO(v->listxattr("none", NULL, 0), ENOENT);
+	T_ERRNO(v->removexattr("none", "user.a"), ENOENT);
+	T_ERRNO(v->getxattr("f/x", "user.a", NULL, 0), ENOTDIR);
+}
+
+VFS_CASE(xattr_names,
+    "attribute names: empty or over 255 bytes ERANGE, a bare prefix "
+    "EINVAL, unknown and system.* namespaces EOPNOTSUPP; values over "
+    "64 KiB E2BIG")
+{
+	char name[300], list[4096];
+	static char big[65537];
+	size_t n;
+
+	vfs_need(t, VFS_XATTR);
+	puts_(v, "f", "");
+	T_ERRNO(v->setxattr("f", "", "x", 1, 0), ERANGE);
+	T_ERRNO(v->getxattr("f", "", NULL, 0), ERANGE);
+	T_ERRNO(v->removexattr("f", ""), ERANGE);
+	/* 255 bytes in all, the prefix included, is the longest. */
+	memset(name, 'n', sizeof(name));
+	memcpy(name, "user.", 5);
+	name[255] = '\0';
+	T_OK(v->setxattr("f", name, "long", 4, 0));
+	xexpect(v, "f", name, "long", 4);
+	n = xlist_of(v, "f", -1, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, name));
+	T_OK(v->removexattr("f", name));
+	name[255] = 'n';
+	name[256] = '\0';
+	T_ERRNO(v->setxattr("f", name, "long", 4, 0), ERANGE);
+	T_ERRNO(v->getxattr("f", name, NULL, 0), ERANGE);
+	T_ERRNO(v->removexattr("f", name), ERANGE);
+
+	T_ERRNO(v->setxattr("f", "user.", "x", 1, 0), EINVAL);
+	T_ERRNO(v->getxattr("f", "user.", NULL, 0), EINVAL);
+	T_ERRNO(v->setxattr("f", "nonesuch.a", "x", 1, 0), EOPNOTSUPP);
+	T_ERRNO(v->getxattr("f", "nonesuch.a", NULL, 0), EOPNOTSUPP);
+	T_ERRNO(v->removexattr("f", "nonesuch.a"), EOPNOTSUPP);
+	T_ERRNO(v->setxattr("f", "user", "x", 1, 0), EOPNOTSUPP);
+	T_ERRNO(v->getxattr("f", "system.rumpk_none", NULL, 0), EOPNOTSUPP);
+	T_ERRNO(v->setxattr("f", "system.rumpk_none", "x", 1, 0), EOPNOTSUPP);
+	/* Sizes: a value over XATTR_SIZE_MAX never gets in. */
+	T_ERRNO(v->setxattr("f", "user.big", big, sizeof(big), 0), E2BIG);
+	T_ERRNO(v->getxattr("f", "user.big", NULL, 0), ENODATA);
+	/* A buffer bigger than any value is fine. */
+	T_OK(v->setxattr("f", "user.small", "s", 1, 0));
+	T_EQ(v->getxattr("f", "user.small", big, sizeof(big)), 1);
+	T_EQ(v->listxattr("f", big, sizeof(big)), v->listxattr("f", NULL, 0));
+}
+
+VFS_CASE(xattr_sizes,
+    "values as long as the file system holds read back whole; 64 KiB "
+    "fits or is ENOSPC; many attributes on one file")
+{
+	static char val[65536], back[65536];
+	char name[32], list[8192];
+	size_t n, max = t->vt_xattr_max;
+	int r;
+
+	vfs_need(t, VFS_XATTR);
+	T_ASSERT(max > 0 && max <= sizeof(val));
+	for (size_t i = 0; i < sizeof(val); i++)
+		val[i] = (char)(i * 7 + i / 251);
+	puts_(v, "f", "");
+	T_OK(v->setxattr("f", "user.big", val, max, 0));
+	xexpect(v, "f", "user.big", val, max);
+	/* Shrinking it, then growing it back. */
+	T_OK(v->setxattr("f", "user.big", val + 1, 10, 0));
+	xexpect(v, "f", "user.big", val + 1, 10);
+	T_OK(v->setxattr("f", "user.big", val + 2, max, 0));
+	xexpect(v, "f", "user.big", val + 2, max);
+	T_OK(v->removexattr("f", "user.big"));
+	/* The largest value the interface allows: stored whole or refused. */
+	r = v->setxattr("f", "user.max", val, sizeof(val), 0);
+	if (r == 0) {
+		T_EQ(v->getxattr("f", "user.max", back, sizeof(back)),
+		    sizeof(val));
+		T_ASSERT(memcmp(back, val, sizeof(val)) == 0);
+		T_OK(v->removexattr("f", "user.max"));
+	} else {
+		T_EQ(errno, ENOSPC);
+		T_ERRNO(v->getxattr("f", "user.max", NULL, 0), ENODATA);
+	}
+
+	/* Many small ones: all listed, each its own. */
+	puts_(v, "m", "");
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		T_OK(v->setxattr("m", name, val + i, 8, 0));
+	}
+	n = xlist_of(v, "m", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 16);
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		T_ASSERT(xlist_has(list, n, name));
+		xexpect(v, "m", name, val + i, 8);
+	}
+	for (int i = 0; i < 16; i += 2) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		T_OK(v->removexattr("m", name));
+	}
+	n = xlist_of(v, "m", -1, false, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 8);
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		if (i % 2 == 0)
+			T_ERRNO(v->getxattr("m", name, NULL, 0), ENODATA);
+		else
+			xexpect(v, "m", name, val + i, 8);
+	}
+	/* And the others again, with other values. */
+	for (int i = 0; i < 16; i += 2) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		T_OK(v->setxattr("m", name, val + 100 + i, 12, XATTR_CREATE));
+	}
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "user.m%02d", i);
+		xexpect(
+		    v, "m", name, val + (i % 2 ? i : 100 + i), i % 2 ? 8 : 12);
+	}
+}
+
+VFS_CASE(xattr_symlink,
+    "xattr calls follow a symlink, the l* calls act on it: user.* there "
+    "is EPERM to set and ENODATA to get; trusted.* works on it")
+{
+	char list[4096];
+	size_t n;
+
+	vfs_need(t, VFS_XATTR | VFS_SYMLINKS);
+	puts_(v, "f", "");
+	T_OK(v->symlink("f", "l"));
+	T_OK(v->symlink("none", "dangling"));
+	T_OK(v->setxattr("l", "user.a", "via", 3, 0));
+	xexpect(v, "f", "user.a", "via", 3);
+	xexpect(v, "l", "user.a", "via", 3);
+	n = xlist_of(v, "l", -1, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "user.a"));
+	T_ERRNO(v->lgetxattr("l", "user.a", NULL, 0), ENODATA);
+	T_ERRNO(v->lsetxattr("l", "user.b", "x", 1, 0), EPERM);
+	T_ERRNO(v->lremovexattr("l", "user.a"), EPERM);
+	n = xlist_of(v, "l", -1, true, list, sizeof(list));
+	T_EQ(xlist_count(list, n, "user."), 0);
+	/* l* on a file is the plain call. */
+	T_OK(v->lsetxattr("f", "user.b", "B", 1, 0));
+	T_EQ(v->lgetxattr("f", "user.b", NULL, 0), 1);
+	T_OK(v->lremovexattr("f", "user.b"));
+	T_ERRNO(v->getxattr("dangling", "user.a", NULL, 0), ENOENT);
+	T_ERRNO(v->setxattr("dangling", "user.a", "x", 1, 0), ENOENT);
+	T_OK(v->removexattr("l", "user.a"));
+	T_ERRNO(v->getxattr("f", "user.a", NULL, 0), ENODATA);
+	if (!(t->vt_caps & VFS_ROOT))
+		return;
+	T_OK(v->lsetxattr("l", "trusted.t", "link", 4, 0));
+	T_EQ(v->lgetxattr("l", "trusted.t", NULL, 0), 4);
+	T_ERRNO(v->getxattr("l", "trusted.t", NULL, 0), ENODATA);
+	n = xlist_of(v, "l", -1, true, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "trusted.t"));
+	T_OK(v->lremovexattr("l", "trusted.t"));
+	T_ERRNO(v->lgetxattr("l", "trusted.t", NULL, 0), ENODATA);
+}
+
+VFS_CASE(xattr_fd,
+    "fsetxattr, fgetxattr, flistxattr and fremovexattr on descriptors "
+    "(read-only ones too); O_PATH descriptors EBADF")
+{
+	char list[4096], buf[16];
+	size_t n;
+	int fd, pfd;
+
+	vfs_need(t, VFS_XATTR);
+	puts_(v, "f", "");
+	T_OK(fd = v->open("f", O_RDONLY, 0));
+	T_OK(v->fsetxattr(fd, "user.fd", "by fd", 5, 0));
+	T_EQ(v->fgetxattr(fd, "user.fd", NULL, 0), 5);
+	T_EQ(v->fgetxattr(fd, "user.fd", buf, sizeof(buf)), 5);
+	T_ASSERT(memcmp(buf, "by fd", 5) == 0);
+	T_ERRNO(v->fgetxattr(fd, "user.fd", buf, 2), ERANGE);
+	T_ERRNO(v->fsetxattr(fd, "user.fd", "x", 1, XATTR_CREATE), EEXIST);
+	xexpect(v, "f", "user.fd", "by fd", 5);
+	n = xlist_of(v, NULL, fd, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "user.fd"));
+	T_OK(v->fremovexattr(fd, "user.fd"));
+	T_ERRNO(v->fremovexattr(fd, "user.fd"), ENODATA);
+	T_ERRNO(v->fgetxattr(fd, "user.fd", NULL, 0), ENODATA);
+	T_OK(pfd = v->open("f", O_PATH, 0));
+	T_ERRNO(v->fsetxattr(pfd, "user.p", "x", 1, 0), EBADF);
+	T_ERRNO(v->fgetxattr(pfd, "user.p", NULL, 0), EBADF);
+	T_ERRNO(v->flistxattr(pfd, NULL, 0), EBADF);
+	T_ERRNO(v->fremovexattr(pfd, "user.p"), EBADF);
+	T_OK(v->close(pfd));
+	T_OK(v->close(fd));
+	T_ERRNO(v->fgetxattr(fd, "user.fd", NULL, 0), EBADF);
+	T_ERRNO(v->fsetxattr(-1, "user.fd", "x", 1, 0), EBADF);
+	T_OK(fd = v->open(".", O_RDONLY | O_DIRECTORY, 0));
+	T_OK(v->fsetxattr(fd, "user.d", "dir", 3, 0));
+	T_OK(v->close(fd));
+	xexpect(v, ".", "user.d", "dir", 3);
+}
+
+/* The change time of path, after a pause long enough to see it move. */
+static struct timespec
+ctime_then_pause(struct vfs_target *t, const char *path)
+{
+	struct timespec c = st_of(t->vt_api, path).st_ctim;
+
+	msleep(t->vt_time_gran_ns >= 1000000000 ? 1100 : 20);
+	return c;
+}
+
+static bool
+ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec ||
+	    (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+VFS_CASE(xattr_ctime,
+    "setting and removing an attribute change ctime, not mtime; a "
+    "failed change changes nothing")
+{
+	struct timespec c0, c1;
+	struct stat st;
+
+	vfs_need(t, VFS_XATTR);
+	puts_(v, "f", "x");
+	set_old(v, "f");
+	c0 = ctime_then_pause(t, "f");
+	T_OK(v->setxattr("f", "user.a", "1", 1, 0));
+	st = st_of(v, "f");
+	T_ASSERT(ts_after(st.st_ctim, c0));
+	T_EQ(st.st_mtim.tv_sec, OLD_TIME);
+	T_EQ(st.st_atim.tv_sec, OLD_TIME);
+	c1 = ctime_then_pause(t, "f");
+	T_ERRNO(v->setxattr("f", "user.a", "2", 1, XATTR_CREATE), EEXIST);
+	T_ERRNO(v->removexattr("f", "user.none"), ENODATA);
+	T_EQ(v->getxattr("f", "user.a", NULL, 0), 1);
+	st = st_of(v, "f");
+	T_EQ(st.st_ctim.tv_sec, c1.tv_sec);
+	T_EQ(st.st_ctim.tv_nsec, c1.tv_nsec);
+	T_OK(v->removexattr("f", "user.a"));
+	st = st_of(v, "f");
+	T_ASSERT(ts_after(st.st_ctim, c1));
+	T_EQ(st.st_mtim.tv_sec, OLD_TIME);
+}
+
+VFS_CASE(xattr_links,
+    "attributes belong to the file: seen through a hard link, kept "
+    "across rename, gone with the file")
+{
+	vfs_need(t, VFS_XATTR | VFS_HARDLINKS);
+	puts_(v, "a", "");
+	T_OK(v->setxattr("a", "user.x", "shared", 6, 0));
+	T_OK(v->link("a", "b"));
+	xexpect(v, "b", "user.x", "shared", 6);
+	T_OK(v->setxattr("b", "user.y", "Y", 1, 0));
+	xexpect(v, "a", "user.y", "Y", 1);
+	T_OK(v->rename("a", "c"));
+	xexpect(v, "c", "user.x", "shared", 6);
+	T_OK(v->unlink("b"));
+	T_OK(v->unlink("c"));
+	puts_(v, "c", "");
+	T_ERRNO(v->getxattr("c", "user.x", NULL, 0), ENODATA);
+}
+
+static void
+child_xattr(void *arg)
+{
+	const struct vfs_api *v = VA;
+	char list[4096], buf[16];
+	size_t n;
+
+	(void)arg;
+	/* user.*: reading needs read access, changing write access. */
+	xexpect(v, "ro", "user.a", "A", 1);
+	T_ERRNO(v->setxattr("ro", "user.b", "x", 1, 0), EACCES);
+	T_ERRNO(v->removexattr("ro", "user.a"), EACCES);
+	T_ERRNO(v->getxattr("noacc", "user.a", buf, sizeof(buf)), EACCES);
+	T_ERRNO(v->getxattr("noacc", "user.none", buf, sizeof(buf)), EACCES);
+	T_OK(v->setxattr("pubw", "user.w", "w", 1, 0));
+	T_OK(v->removexattr("pubw", "user.w"));
+	/* Listing needs no access; trusted.* names are not shown. */
+	n = xlist_of(v, "noacc", -1, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "user.a"));
+	T_ASSERT(xlist_has(list, n, "security.s"));
+	T_EQ(xlist_count(list, n, "trusted."), 0);
+	/* trusted.*: root's. */
+	T_ERRNO(v->getxattr("ro", "trusted.t", buf, sizeof(buf)), ENODATA);
+	T_ERRNO(v->setxattr("pubw", "trusted.t", "x", 1, 0), EPERM);
+	T_ERRNO(v->removexattr("ro", "trusted.t"), EPERM);
+	/* security.*: anyone reads it; only root changes it. */
+	T_EQ(v->getxattr("noacc", "security.s", buf, sizeof(buf)), 3);
+	T_ASSERT(memcmp(buf, "sec", 3) == 0);
+	put(v, "w/own", "", 0, 0600);
+	T_OK(v->setxattr("w/own", "user.mine", "m", 1, 0));
+	T_ERRNO(v->setxattr("w/own", "security.s", "x", 1, 0), EPERM);
+	T_ERRNO(v->removexattr("noacc", "security.s"), EPERM);
+	/* A sticky directory: only its owner changes its user.* ones. */
+	T_ERRNO(v->setxattr("sticky", "user.s", "x", 1, 0), EPERM);
+	xexpect(v, "sticky", "user.k", "K", 1);
+	T_OK(v->setxattr("w", "user.open", "o", 1, 0));
+}
+
+VFS_CASE(xattr_perms,
+    "as uid 1: user.* needs read or write access (sticky directories "
+    "ownership), trusted.* is hidden, security.* is root's to change")
+{
+	vfs_need(t, VFS_XATTR | VFS_PERMS | VFS_ROOT);
+	put(v, "ro", "", 0, 0644);
+	put(v, "noacc", "", 0, 0600);
+	put(v, "pubw", "", 0, 0666);
+	T_OK(v->mkdir("w", 0777));
+	T_OK(v->mkdir("sticky", 01777));
+	T_OK(v->setxattr("ro", "user.a", "A", 1, 0));
+	T_OK(v->setxattr("ro", "trusted.t", "T", 1, 0));
+	T_OK(v->setxattr("noacc", "user.a", "N", 1, 0));
+	T_OK(v->setxattr("noacc", "security.s", "sec", 3, 0));
+	T_OK(v->setxattr("noacc", "trusted.t", "T", 1, 0));
+	T_OK(v->setxattr("sticky", "user.k", "K", 1, 0));
+	as_user(t, 1, 1, child_xattr, NULL);
+	xexpect(v, "ro", "trusted.t", "T", 1);
+	xexpect(v, "w/own", "user.mine", "m", 1);
+	xexpect(v, "w", "user.open", "o", 1);
+	T_ERRNO(v->getxattr("pubw", "user.w", NULL, 0), ENODATA);
+}
+
+VFS_CASE(xattr_specials,
+    "user.* on fifos and devices: EPERM to set, ENODATA to get; "
+    "trusted.* and security.* work there")
+{
+	char list[4096];
+	size_t n;
+	int p[2];
+
+	vfs_need(t, VFS_XATTR | VFS_SPECIALS | VFS_ROOT);
+	T_OK(v->mknod("fifo", S_IFIFO | 0666, 0));
+	T_OK(v->mknod("null", S_IFCHR | 0666, makedev(1, 3)));
+	T_ERRNO(v->setxattr("fifo", "user.a", "x", 1, 0), EPERM);
+	T_ERRNO(v->getxattr("fifo", "user.a", NULL, 0), ENODATA);
+	T_ERRNO(v->removexattr("fifo", "user.a"), EPERM);
+	T_ERRNO(v->setxattr("null", "user.a", "x", 1, 0), EPERM);
+	T_OK(v->setxattr("null", "trusted.dev", "D", 1, 0));
+	T_OK(v->setxattr("fifo", "security.f", "F", 1, 0));
+	xexpect(v, "null", "trusted.dev", "D", 1);
+	xexpect(v, "fifo", "security.f", "F", 1);
+	n = xlist_of(v, "fifo", -1, false, list, sizeof(list));
+	T_ASSERT(xlist_has(list, n, "security.f"));
+	T_OK(v->removexattr("null", "trusted.dev"));
+	T_OK(v->removexattr("fifo", "security.f"));
+	/* A pipe is no file of the file system: it has none. */
+	T_OK(v->pipe2(p, 0));
+	T_EQ(v->flistxattr(p[0], NULL, 0), 0);
+	T_ERRNO(v->fgetxattr(p[0], "trusted.x", NULL, 0), EOPNOTSUPP);
+	T_OK(v->close(p[0]));
+	T_OK(v->close(p[1]));
 }

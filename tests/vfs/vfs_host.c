@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -195,6 +196,18 @@ const struct vfs_api vfs_api_host = {
     .geteuid = geteuid,
     .getegid = getegid,
     .clock_gettime = clock_gettime,
+    .setxattr = setxattr,
+    .lsetxattr = lsetxattr,
+    .fsetxattr = fsetxattr,
+    .getxattr = getxattr,
+    .lgetxattr = lgetxattr,
+    .fgetxattr = fgetxattr,
+    .listxattr = listxattr,
+    .llistxattr = llistxattr,
+    .flistxattr = flistxattr,
+    .removexattr = removexattr,
+    .lremovexattr = lremovexattr,
+    .fremovexattr = fremovexattr,
     .proc_start = h_proc_start,
     .proc_wait = h_proc_wait,
     .mount_prepare = h_mount_prepare,
@@ -311,6 +324,33 @@ host_probe(struct vfs_target *t)
 		t->vt_caps |= VFS_DIRNLINK;
 	rmdir("probe/x");
 	rmdir("probe");
+	/*
+	 * User extended attributes, and the longest value the file system
+	 * takes (ext4: what fits in a block; tmpfs: a page).
+	 */
+	fd = open("probe", O_RDWR | O_CREAT, 0600);
+	if (fd != -1) {
+		static const size_t sizes[] = {65536, 16000, 4000, 1000, 100};
+		static char val[65536];
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (fsetxattr(fd, "user.probe", val, sizes[i], 0) ==
+			    0) {
+				t->vt_caps |= VFS_XATTR;
+				t->vt_xattr_max = sizes[i];
+				break;
+			}
+			if (errno != ENOSPC && errno != E2BIG)
+				break;
+		}
+		close(fd);
+		unlink("probe");
+	}
+	if (!(t->vt_caps & VFS_XATTR))
+		fprintf(stderr,
+		    "  (the host's %s has no user extended attributes: "
+		    "xattr cases skip)\n",
+		    vfs_dir);
 }
 
 void

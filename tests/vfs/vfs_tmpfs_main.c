@@ -11,8 +11,9 @@ static struct vfs_target tmpfs_target = {
     .vt_api = &vfs_api_rump,
     .vt_caps = VFS_TMPFILE | VFS_SYMLINKS | VFS_HARDLINKS | VFS_SPECIALS |
         VFS_PERMS | VFS_SPARSE | VFS_ROOT | VFS_MOUNT | VFS_RUMPK |
-        VFS_ANYNAME | VFS_DIRNLINK,
+        VFS_ANYNAME | VFS_DIRNLINK | VFS_XATTR,
     .vt_name_max = 255,
+    .vt_xattr_max = 65536,
     .vt_time_gran_ns = 1,
     .vt_fs_magic = 0x01021994, /* TMPFS_MAGIC */
     .vt_setup = vfs_setup_rump,

@@ -146,6 +146,18 @@ struct tmpfs_lnk {
 };
 
 /*
+ * An extended attribute: the whole name ("user.x"), then the value, in
+ * one allocation, on the node's list in the order they were made.
+ * [v] the node's vnode lock (writer to change)
+ */
+struct tmpfs_xattr {
+	struct tmpfs_xattr *tx_next; /* [v] */
+	uint16_t tx_namelen;         /* [I] */
+	uint32_t tx_len;             /* [I] value bytes */
+	char tx_data[];              /* [I] name, then value */
+};
+
+/*
  * A node.
  * [I] immutable after creation  [v] the vnode lock of this node's vnode
  * (and operations on a directory change a child's nlink, ctime and
@@ -176,6 +188,14 @@ struct tmpfs_node {
 	 * reclaim of a vnode an unmount left behind.
 	 */
 	unsigned tn_holds;
+	/*
+	 * [v] Extended attributes.  Their bytes (list entries included)
+	 * count against the mount's size limit, rounded up to pages:
+	 * tn_xattr_pages are charged for tn_xattr_bytes.
+	 */
+	struct tmpfs_xattr *tn_xattrs;
+	size_t tn_xattr_bytes;
+	uint64_t tn_xattr_pages;
 	union {
 		struct tmpfs_dir tn_dir;  /* VDIR */
 		struct tmpfs_pmap tn_reg; /* VREG */
@@ -254,5 +274,17 @@ void tmpfs_counts(struct tmpfs_mount *tm, uint64_t *pages, uint64_t *nodes);
 void tmpfs_counts_fold(struct tmpfs_mount *tm);
 bool tmpfs_pages_avail(struct tmpfs_mount *tm, uint64_t n);
 int tmpfs_truncate(struct tmpfs_node *tn, off_t size);
+/* Charges n pages to the mount's size (ENOSPC past it), or returns them. */
+int tmpfs_pages_reserve(struct tmpfs_mount *tm, uint64_t n);
+void tmpfs_pages_release(struct tmpfs_mount *tm, uint64_t n);
+
+/* Extended attributes (tmpfs_xattr.c): the vnode operations, and the end. */
+int tmpfs_getxattr(struct vnode *vp, const char *name, void *buf, size_t *lenp);
+int tmpfs_listxattr(struct vnode *vp,
+    int (*fill)(void *arg, const char *name, size_t namelen), void *arg);
+int tmpfs_setxattr(
+    struct vnode *vp, const char *name, const void *val, size_t len, int flags);
+int tmpfs_removexattr(struct vnode *vp, const char *name);
+void tmpfs_xattr_free_all(struct tmpfs_node *tn);
 
 #endif /* KERNEL_FS_TMPFS_TMPFS_IMPL_H */

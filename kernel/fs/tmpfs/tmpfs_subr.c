@@ -64,6 +64,18 @@ tmpfs_count_release(uint64_t *count, int64_t *delta, uint64_t *max, uint64_t n)
 	tmpfs_count_release(                                                   \
 	    &(tm)->tm_nodes, &tmpfs_pcpu(tm)->tp_nodes, &(tm)->tm_maxnodes, 1)
 
+int
+tmpfs_pages_reserve(struct tmpfs_mount *tm, uint64_t n)
+{
+	return PAGES_RESERVE(tm, n);
+}
+
+void
+tmpfs_pages_release(struct tmpfs_mount *tm, uint64_t n)
+{
+	PAGES_RELEASE(tm, n);
+}
+
 /* The mount's page and node counts: the globals and every CPU's delta. */
 void
 tmpfs_counts(struct tmpfs_mount *tm, uint64_t *pages, uint64_t *nodes)
@@ -255,6 +267,7 @@ tmpfs_node_free(struct tmpfs_node *tn)
 	struct tmpfs_mount *tm = tn->tn_mount;
 	struct tmpfs_dir *d;
 
+	tmpfs_xattr_free_all(tn);
 	switch (tn->tn_type) {
 	case VREG:
 		tmpfs_page_free_range(tn, 0, UINT64_MAX);

@@ -855,4 +855,8 @@ const struct vnodeops tmpfs_vnodeops = {
     .vop_seekdata = tmpfs_seekdata,
     .vop_inactive = tmpfs_inactive,
     .vop_reclaim = tmpfs_reclaim,
+    .vop_getxattr = tmpfs_getxattr,
+    .vop_listxattr = tmpfs_listxattr,
+    .vop_setxattr = tmpfs_setxattr,
+    .vop_removexattr = tmpfs_removexattr,
 };
