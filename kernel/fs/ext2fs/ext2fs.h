@@ -6,7 +6,8 @@
  *   vnode operations (ext2fs_vnops.c)
  *   → directories (ext2fs_dir.c): entries in blocks of a directory file
  *   → inodes and block maps (ext2fs_inode.c: inodes, extent trees and
- *     indirect blocks; logical block → device block, growth, truncation)
+ *     indirect blocks; logical block → device block, growth, truncation),
+ *     extended attributes (ext2fs_xattr.c: in the inode and a block)
  *   → the allocator and metadata (ext2fs_subr.c: group descriptors,
  *     bitmaps, superblock, checksums)
  *   → the journal (ext2fs_journal.c): metadata buffers go through it
@@ -259,6 +260,23 @@ int ext2fs_jnl_commit(struct ext2fs_mount *em, bool checkpoint);
 bool ext2fs_jnl_defer_free(struct ext2fs_mount *em, uint64_t blk, uint64_t n);
 /* After ENOSPC: commits when that gives deferred frees back (retry). */
 bool ext2fs_jnl_retry(struct ext2fs_mount *em);
+
+/* ext2fs_xattr.c: extended attributes (the vnode operations, see vfs.h) */
+int ext2fs_getxattr(
+    struct vnode *vp, const char *name, void *buf, size_t *lenp);
+int ext2fs_listxattr(struct vnode *vp,
+    int (*fill)(void *arg, const char *name, size_t namelen), void *arg);
+int ext2fs_setxattr(
+    struct vnode *vp, const char *name, const void *val, size_t len, int flags);
+int ext2fs_removexattr(struct vnode *vp, const char *name);
+/*
+ * The in-inode attribute index.name: *valp points into ei_raw.  ENODATA
+ * when absent, EUCLEAN when the area is corrupt.
+ */
+int ext2fs_xattr_ibody_find(struct ext2fs_inode *ei, int index,
+    const char *name, const uint8_t **valp, size_t *lenp);
+/* A freed inode lets go of its attribute block. */
+void ext2fs_xattr_drop(struct ext2fs_inode *ei);
 
 /* ext2fs_vnops.c */
 extern const struct vnodeops ext2fs_vnodeops;

@@ -315,17 +315,50 @@ struct ext2_dir_tail {
 #define EXT2_FT_SYMLINK  7
 #define EXT2_FT_MAX      8
 
-/* Extended attributes in the inode body, after i_extra_isize. */
+/*
+ * Extended attributes.  Two places hold them, in the same entry format:
+ * - the inode body after i_extra_isize, opened by the 4-byte magic; value
+ *   offsets count from the first entry (just after the magic);
+ * - one block named by i_file_acl (lo, and hi with 64bit), opened by a
+ *   32-byte header; value offsets count from the start of the block.
+ *   h_refcount inodes may share it (identical sets).
+ * Entries follow each other, each 4-byte aligned, and end at a 4-byte
+ * zero; values are packed from the end of the area down, each padded to
+ * 4 bytes.  A block's entries are sorted by (index, name length, name).
+ * A name is stored as its namespace index and the rest of the name.
+ */
 #define EXT2_XATTR_MAGIC 0xEA020000u
+struct ext2_xattr_header {
+	uint32_t h_magic;
+	uint32_t h_refcount;
+	uint32_t h_blocks; /* always 1 */
+	uint32_t h_hash;   /* of the entries' hashes; 0 if one is 0 */
+	uint32_t h_checksum;
+	uint32_t h_reserved[3];
+} __attribute__((packed));
+CTASSERT(sizeof(struct ext2_xattr_header) == 32);
 struct ext2_xattr_entry {
 	uint8_t e_name_len;
 	uint8_t e_name_index;
 	uint16_t e_value_offs;
-	uint32_t e_value_inum;
+	uint32_t e_value_inum; /* ea_inode: the value's inode (unsupported) */
 	uint32_t e_value_size;
-	uint32_t e_hash;
+	uint32_t e_hash; /* of name and value (0 allowed in the inode) */
 	char e_name[];
 } __attribute__((packed));
-#define EXT2_XATTR_INDEX_SYSTEM 7
+CTASSERT(sizeof(struct ext2_xattr_entry) == 16);
+#define EXT2_XATTR_ENTRY_LEN(namelen) (((namelen) + 16u + 3u) & ~3u)
+#define EXT2_XATTR_VALUE_LEN(size)    (((size) + 3u) & ~3u)
+#define EXT2_XATTR_NAME_HASH_SHIFT    5
+#define EXT2_XATTR_VALUE_HASH_SHIFT   16
+#define EXT2_XATTR_BLOCK_HASH_SHIFT   16
+/* e_name_index values */
+#define EXT2_XATTR_INDEX_USER              1
+#define EXT2_XATTR_INDEX_POSIX_ACL_ACCESS  2
+#define EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT 3
+#define EXT2_XATTR_INDEX_TRUSTED           4
+#define EXT2_XATTR_INDEX_LUSTRE            5
+#define EXT2_XATTR_INDEX_SECURITY          6
+#define EXT2_XATTR_INDEX_SYSTEM            7 /* system.data: inline data */
 
 #endif /* KERNEL_FS_EXT2FS_EXT2FS_FORMAT_H */

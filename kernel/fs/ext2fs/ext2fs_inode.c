@@ -1318,49 +1318,23 @@ ext2fs_bmap_init(struct ext2fs_inode *ei)
 
 /* ----------------------------------------------------------- inline data */
 
-/* The value of the in-inode xattr system.data: *valp, *lenp. */
+/*
+ * The value of the in-inode xattr system.data (the part of the data past
+ * i_block): *valp, *lenp; none is an empty value.
+ */
 static int
 inline_xattr(struct ext2fs_inode *ei, const uint8_t **valp, size_t *lenp)
 {
-	struct ext2fs_mount *em = ei->ei_em;
-	const uint8_t *raw = (const uint8_t *)ei->ei_raw;
-	size_t start, end = em->em_isize, p;
-	uint32_t magic;
+	int error;
 
-	*valp = NULL;
-	*lenp = 0;
-	if (em->em_isize <= EXT2_GOOD_OLD_INODE_SIZE)
+	error = ext2fs_xattr_ibody_find(
+	    ei, EXT2_XATTR_INDEX_SYSTEM, "data", valp, lenp);
+	if (error == ENODATA) {
+		*valp = NULL;
+		*lenp = 0;
 		return 0;
-	start = EXT2_GOOD_OLD_INODE_SIZE + le16(ei->ei_raw->i_extra_isize);
-	if (start + 4 > end)
-		return 0;
-	memcpy(&magic, raw + start, 4);
-	if (le32(magic) != EXT2_XATTR_MAGIC)
-		return 0;
-	start += 4;
-	for (p = start; p + sizeof(struct ext2_xattr_entry) <= end;) {
-		const struct ext2_xattr_entry *x =
-		    (const struct ext2_xattr_entry *)(raw + p);
-		size_t esz = (sizeof(*x) + x->e_name_len + 3) & ~(size_t)3;
-		size_t voff = le16(x->e_value_offs),
-		       vsz = le32(x->e_value_size);
-
-		if (x->e_name_len == 0 && x->e_name_index == 0)
-			break;
-		if (p + esz > end)
-			return EUCLEAN;
-		if (x->e_name_index == EXT2_XATTR_INDEX_SYSTEM &&
-		    x->e_name_len == 4 && memcmp(x->e_name, "data", 4) == 0) {
-			if (x->e_value_inum != 0 || voff > end - start ||
-			    vsz > end - start - voff)
-				return EUCLEAN;
-			*valp = raw + start + voff;
-			*lenp = vsz;
-			return 0;
-		}
-		p += esz;
 	}
-	return 0;
+	return error;
 }
 
 int

@@ -1038,13 +1038,16 @@ static void
 ext2fs_idelete(struct ext2fs_inode *ei)
 {
 	struct vnode *vp = ei->ei_vnode;
-	bool hasblocks = vp->v_type == VREG || vp->v_type == VDIR ||
-	    (vp->v_type == VLNK &&
-	        (le32(ei->ei_raw->i_flags) & EXT2_EXTENTS_FL ||
-	            ext2fs_iblocks(ei) != 0));
+	bool hasblocks;
 
 	if (ei->ei_freed)
 		return;
+	/* First, so a fast symlink's i_blocks counts nothing else. */
+	ext2fs_xattr_drop(ei);
+	hasblocks = vp->v_type == VREG || vp->v_type == VDIR ||
+	    (vp->v_type == VLNK &&
+	        (le32(ei->ei_raw->i_flags) & EXT2_EXTENTS_FL ||
+	            ext2fs_iblocks(ei) != 0));
 	if (hasblocks && !(le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL))
 		(void)ext2fs_trunc_blocks(ei, 0);
 	ext2fs_isize_set(ei, 0);
@@ -1252,4 +1255,8 @@ const struct vnodeops ext2fs_vnodeops = {
     .vop_seekdata = ext2fs_seekdata,
     .vop_inactive = ext2fs_inactive,
     .vop_reclaim = ext2fs_reclaim,
+    .vop_getxattr = ext2fs_getxattr,
+    .vop_listxattr = ext2fs_listxattr,
+    .vop_setxattr = ext2fs_setxattr,
+    .vop_removexattr = ext2fs_removexattr,
 };

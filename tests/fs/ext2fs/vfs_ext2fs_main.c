@@ -84,7 +84,7 @@ static struct vfs_target e2_target = {
     .vt_api = &vfs_api_rump,
     .vt_caps = VFS_SYMLINKS | VFS_HARDLINKS | VFS_SPECIALS | VFS_PERMS |
         VFS_SPARSE | VFS_ROOT | VFS_MOUNT | VFS_RUMPK | VFS_ANYNAME |
-        VFS_DIRNLINK | VFS_NOATIME,
+        VFS_DIRNLINK | VFS_NOATIME | VFS_XATTR,
     .vt_name_max = 255,
     .vt_time_gran_ns = 1,
     .vt_fs_magic = 0xEF53,
@@ -93,6 +93,8 @@ static struct vfs_target e2_target = {
     .vt_fstype = STR(E2_TYPE),
     .vt_source = E2_DEV,
     .vt_teardown = e2_teardown,
+    /* A block less its header, one entry and the end mark. */
+    .vt_xattr_max = E2_BSIZE - 32 - 28 - 4,
     .vt_symlink_max = E2_BSIZE - 1 < 4095 ? E2_BSIZE - 1 : 4095,
     /* ext4 (extents, huge_file): 2^32 - 1 blocks; ext2/3: not tested. */
     .vt_max_file_size = E2_EXTENTS ? 0xFFFFFFFFLL * E2_BSIZE : 0,
