@@ -3,6 +3,8 @@
 #   t_ext2fs                  the driver's own cases (t_ext2fs.c, the
 #                             generic t_*.c rule) with e2fsprogs as oracle
 #   t_ext2fs_journal          the journal: replay, commits, crash sweep
+#   t_ext2fs_xattr            extended attributes against e2fsck, debugfs,
+#                             mke2fs -d and Linux (getfattr)
 #   t_vfs_<type>_<bsize>      the VFS conformance suite on an image of
 #                             each type at 1 KiB and 4 KiB blocks
 # They link librumpfs_ext2fs, which registers ext2, ext3 and ext4.
@@ -15,8 +17,8 @@ $(E2T)/e2fs_util.o: tests/fs/ext2fs/e2fs_util.c $(E2_HDRS) $(GENHDRS)
 	@mkdir -p $(@D)
 	@$(CC) $(UCFLAGS) -Itests -c $< -o $@
 
-$(E2T)/t_ext2fs: $(E2T)/e2fs_util.o
-$(E2T)/t_ext2fs: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
+$(E2T)/t_ext2fs $(E2T)/t_ext2fs_xattr: $(E2T)/e2fs_util.o
+$(E2T)/t_ext2fs $(E2T)/t_ext2fs_xattr: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
 # t_ext2fs_journal: replay, commits and the crash sweep (the platform's
 # fault switch, platform/posix/rumpuser_fault.h).
 $(E2T)/t_ext2fs_journal: $(E2T)/e2fs_util.o platform/posix/rumpuser_fault.h
