@@ -3,7 +3,8 @@
  * prints, built twice: against librumpclient (sp_basic_remote, talking to
  * RUMP_SERVER) and against the kernel (sp_basic_local, in a fresh process
  * of its own kernel).  t_sysproxy's basic case runs both and compares the
- * outputs line by line.  Each area is a section; the socket calls join
+ * outputs line by line.  Each area (files, pipes, extended attributes) is
+ * a section; the socket calls join
  * when the networking component has them.
  */
 #include <dirent.h>
@@ -121,11 +122,46 @@ sec_pipe(void)
 	SHOW("close r", rump_sys_close(p[0]));
 }
 
+static void
+sec_xattr(void)
+{
+	static char val[20000], back[20000];
+	char list[256];
+	long n;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(val); i++)
+		val[i] = (char)(i * 13 + 1);
+	SHOW("open /x", fd = rump_sys_open("/x", O_CREAT | O_RDWR, 0644));
+	SHOW("setxattr user.a",
+	    rump_sys_setxattr("/x", "user.a", "alpha", 5, 0));
+	SHOW("setxattr user.big 20000",
+	    rump_sys_setxattr("/x", "user.big", val, sizeof(val), 0));
+	SHOW("setxattr create again",
+	    rump_sys_setxattr("/x", "user.a", "x", 1, 1 /* XATTR_CREATE */));
+	SHOW("getxattr size 0", rump_sys_getxattr("/x", "user.a", NULL, 0));
+	SHOW("getxattr short", rump_sys_getxattr("/x", "user.a", back, 2));
+	SHOW("getxattr", rump_sys_getxattr("/x", "user.a", back, sizeof(back)));
+	printf("value %.5s\n", back);
+	SHOW("fgetxattr big",
+	    rump_sys_fgetxattr(fd, "user.big", back, sizeof(back)));
+	printf("big equal %d\n", memcmp(back, val, sizeof(val)) == 0);
+	SHOW("listxattr size 0", rump_sys_listxattr("/x", NULL, 0));
+	SHOW("listxattr", n = rump_sys_listxattr("/x", list, sizeof(list)));
+	for (long i = 0; i > -1 && i < n; i += (long)strlen(list + i) + 1)
+		printf("name %s\n", list + i);
+	SHOW("removexattr", rump_sys_removexattr("/x", "user.a"));
+	SHOW("removexattr again", rump_sys_removexattr("/x", "user.a"));
+	SHOW("fremovexattr", rump_sys_fremovexattr(fd, "user.big"));
+	SHOW("close", rump_sys_close(fd));
+	SHOW("unlink", rump_sys_unlink("/x"));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } sections[] = {
-    {"file", sec_file}, {"pipe", sec_pipe},
+    {"file", sec_file}, {"pipe", sec_pipe}, {"xattr", sec_xattr},
     /* {"socket", sec_socket}: with the networking calls */
 };
 

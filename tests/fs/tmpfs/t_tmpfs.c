@@ -4,7 +4,8 @@
  * (size, nr_inodes, mode, uid, gid), a full file system, statfs, large
  * directories, sparse files with SEEK_DATA/SEEK_HOLE and fallocate,
  * rename (with RENAME_EXCHANGE), readdir while entries go, link counts,
- * and threads working in directories of their own.
+ * extended attributes against the size limit, and threads working in
+ * directories of their own.
  *
  * Each case boots a kernel and mounts a tmpfs of its own on /mnt.
  */
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <rump/rump.h>
@@ -254,6 +256,62 @@ T_CASE(statfs_numbers, "statfs: magic, block size, blocks and nodes used")
 	T_OK(rump_sys_statfs("/", &sf));
 	T_ASSERT(sf.f_blocks >= 1 << 20);
 	T_ASSERT(sf.f_bfree <= sf.f_blocks);
+}
+
+T_CASE(xattr_space,
+    "extended attributes count against size= in pages: ENOSPC when "
+    "full, space back on remove and unlink; EROFS read-only")
+{
+	static char val[65536];
+	struct statfs sf;
+	int fd;
+
+	boot_mount("size=64k");
+	memset(val, 'v', sizeof(val));
+	make_file("/mnt/f", 0, 'x');
+	T_OK(rump_sys_setxattr("/mnt/f", "user.big1", val, 60000, 0));
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 1); /* 60000 bytes and their entry: 15 pages */
+	T_OK(rump_sys_setxattr("/mnt/f", "trusted.b2", val, 4000, 0));
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 0);
+	T_ERRNO(rump_sys_setxattr("/mnt/f", "user.b3", val, 2000, 0), ENOSPC);
+	T_ERRNO(rump_sys_getxattr("/mnt/f", "user.b3", NULL, 0), ENODATA);
+	/* A value that would grow past the limit is refused whole. */
+	T_ERRNO(
+	    rump_sys_setxattr("/mnt/f", "trusted.b2", val, 9000, 0), ENOSPC);
+	T_EQ(rump_sys_getxattr("/mnt/f", "trusted.b2", NULL, 0), 4000);
+	make_file("/mnt/g", 0, 'x');
+	T_OK(fd = rump_sys_open("/mnt/g", O_WRONLY));
+	T_ERRNO(rump_sys_write(fd, val, PG), ENOSPC);
+	T_OK(rump_sys_close(fd));
+	T_OK(rump_sys_removexattr("/mnt/f", "user.big1"));
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 15);
+	T_OK(rump_sys_setxattr("/mnt/g", "user.g", val, 20000, 0));
+	/* An unlinked file keeps its attributes while open. */
+	T_OK(fd = rump_sys_open("/mnt/g", O_RDONLY));
+	T_OK(rump_sys_unlink("/mnt/g"));
+	T_EQ(rump_sys_fgetxattr(fd, "user.g", NULL, 0), 20000);
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 10);
+	T_OK(rump_sys_close(fd));
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 15);
+	T_OK(rump_sys_unlink("/mnt/f"));
+	T_OK(rump_sys_statfs("/mnt", &sf));
+	T_EQ(sf.f_bfree, 16);
+	/* Read-only: reading stays, changing is EROFS. */
+	make_file("/mnt/r", 0, 'x');
+	T_OK(rump_sys_setxattr("/mnt/r", "user.r", "r", 1, 0));
+	T_OK(rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT | MS_RDONLY, NULL));
+	T_EQ(rump_sys_getxattr("/mnt/r", "user.r", NULL, 0), 1);
+	T_EQ(rump_sys_listxattr("/mnt/r", NULL, 0), 7);
+	T_ERRNO(rump_sys_setxattr("/mnt/r", "user.r", "x", 1, 0), EROFS);
+	T_ERRNO(rump_sys_removexattr("/mnt/r", "user.r"), EROFS);
+	T_ERRNO(rump_sys_setxattr("/mnt/r", "trusted.r", "x", 1, 0), EROFS);
+	T_OK(rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT, NULL));
+	T_OK(rump_sys_removexattr("/mnt/r", "user.r"));
 }
 
 /* --------------------------------------------------------- directories */
