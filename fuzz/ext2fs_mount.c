@@ -3,8 +3,9 @@
  * input is a list of mutations of a small pristine ext4 image (made once
  * with mke2fs -d at start-up, 1 KiB blocks, metadata_csum off so that
  * the fuzzer gets past the checksums to the structures behind them).
- * The mutated image is mounted, walked (readdir, stat, readlink, read),
- * written to (create, write, mkdir, rename, unlink) and unmounted; any
+ * The mutated image is mounted, walked (readdir, stat, readlink, read,
+ * extended attributes where the host tree could have them), written to
+ * (create, write, set an attribute, mkdir, rename, unlink) and unmounted; any
  * crash, hang or sanitizer report is a bug, errors are expected.
  *
  * An input is records of 4 bytes: a 24-bit little-endian byte offset
@@ -54,6 +55,9 @@ fz_init(void)
 	    "ln -s a sl; ln -s $(printf 'x%%.0s' $(seq 100)) slow; "
 	    "ln a hl; mkfifo fifo; for i in $(seq 60); do : > sub/f$i; done; "
 	    "echo deep > sub/deep/file; "
+	    "setfattr -n user.small -v 1 a 2>/dev/null || true; "
+	    "setfattr -n user.blk -v $(printf 'v%%.0s' $(seq 600)) big "
+	    "2>/dev/null || true; "
 	    "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -b 1024 "
 	    "-O ^metadata_csum,^has_journal -N 128 -d . '%s' 512k; "
 	    "cd /; rm -rf '%s'",
@@ -81,6 +85,9 @@ fz_walk(const char *path, int depth)
 
 	if (depth > 6 || rump_sys_lstat(path, &st) == -1)
 		return;
+	n = rump_sys_llistxattr(path, buf, sizeof(buf));
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+		(void)rump_sys_lgetxattr(path, buf + i, p, sizeof(p));
 	if (S_ISLNK(st.st_mode)) {
 		(void)rump_sys_readlink(path, buf, sizeof(buf));
 		return;
@@ -146,6 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)rump_sys_write(fd, junk, sizeof(junk));
 			rump_sys_close(fd);
 		}
+		(void)rump_sys_setxattr("/mnt/big", "user.blk", junk, 700, 0);
 		(void)rump_sys_mkdir("/mnt/sub/newdir", 0755);
 		(void)rump_sys_rename("/mnt/a", "/mnt/sub/a");
 		(void)rump_sys_unlink("/mnt/big");
