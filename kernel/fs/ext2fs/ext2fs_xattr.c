@@ -17,7 +17,9 @@
  * attribute is put where Linux puts it (in the inode if it fits there,
  * else in the block; ENOSPC if neither holds it), and the areas that
  * changed are written out whole: values packed from the end, block
- * entries sorted by (index, name length, name).  A block shared with
+ * entries sorted by (index, name length, name).  Each change is one
+ * transaction of the journal (ext2fs_journal.c), its block and inode
+ * written through ext2fs_bdwrite_meta.  A block shared with
  * other inodes (h_refcount > 1) is never changed in place: the inode gets
  * a copy and the old block loses a reference; a block left empty is
  * freed.  The old block's buffer stays busy from the read to the end of
@@ -508,11 +510,11 @@ xattr_layout(uint8_t *base, size_t first, size_t end, const struct xlist *xl)
 	return zero ? 0 : bhash;
 }
 
-/* Metadata buffers of attributes go out through here. */
+/* Metadata buffers of attributes go out through the journal. */
 static void
-xattr_bwrite(struct ext2fs_mount *em __unused, struct buf *bp)
+xattr_bwrite(struct ext2fs_mount *em, struct buf *bp)
 {
-	bdwrite(bp);
+	ext2fs_bdwrite_meta(em, bp);
 }
 
 /* Fills in a block's header and checksum; refcount as given. */
@@ -738,18 +740,38 @@ out:
 	return error;
 }
 
+/*
+ * Each change is one transaction of the journal; ENOSPC is retried once
+ * after a commit when freed blocks wait for one (as the vnode operations
+ * of ext2fs_vnops.c do).
+ */
+static int
+xattr_change_tx(struct ext2fs_inode *ei, const char *name, const void *val,
+    size_t len, int flags)
+{
+	struct ext2fs_mount *em = ei->ei_em;
+	int error;
+
+	do {
+		ext2fs_trans_begin(em, 0);
+		error = xattr_change(ei, name, val, len, flags);
+		ext2fs_trans_end(em, 0);
+	} while (error == ENOSPC && ext2fs_jnl_retry(em));
+	return error;
+}
+
 int
 ext2fs_setxattr(
     struct vnode *vp, const char *name, const void *val, size_t len, int flags)
 {
 	KASSERT(val != NULL);
-	return xattr_change(VTOEI(vp), name, val, len, flags);
+	return xattr_change_tx(VTOEI(vp), name, val, len, flags);
 }
 
 int
 ext2fs_removexattr(struct vnode *vp, const char *name)
 {
-	return xattr_change(VTOEI(vp), name, NULL, 0, 0);
+	return xattr_change_tx(VTOEI(vp), name, NULL, 0, 0);
 }
 
 /*
