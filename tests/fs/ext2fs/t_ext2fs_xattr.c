@@ -6,7 +6,8 @@
  * ea_get) and through the Linux kernel's own driver (loop mount, then
  * getfattr -d -m-); attributes that mke2fs -d copied from a host tree
  * read back through rumpk; a block Linux shares between inodes is copied
- * before it changes and freed with its last user; corrupt attribute
+ * before it changes and freed with its last user; a full image refuses
+ * a new attribute block with ENOSPC and nothing else; corrupt attribute
  * blocks and in-inode areas give EUCLEAN, never a crash.  Cases needing
  * root, a loop device or host xattrs skip visibly.
  */
@@ -476,6 +477,45 @@ T_CASE(write_ext2_128,
 {
 	/* Everything in the block; the first one turns ext_attr on. */
 	write_check("ext2", 4096, "-I 128 -O ^ext_attr");
+}
+
+T_CASE(full_image,
+    "on a full image an attribute that needs a new block is ENOSPC and "
+    "changes nothing; in-inode ones still fit; e2fsck agrees")
+{
+	static char buf[65536];
+	char got[16];
+	int fd;
+	ssize_t n;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "xf");
+	e2_mkfs(img, "ext4", 1024, "-m 0", "4M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mknod(MNT "/f", S_IFREG | 0644, 0));
+	T_OK(fd = rump_sys_open(MNT "/fill", O_WRONLY | O_CREAT, 0644));
+	while ((n = rump_sys_write(fd, buf, sizeof(buf))) > 0)
+		continue;
+	T_EQ(errno, ENOSPC);
+	while (rump_sys_write(fd, buf, 1024) > 0)
+		continue;
+	T_OK(rump_sys_close(fd));
+	T_ERRNO(rump_sys_setxattr(MNT "/f", "user.big", buf, 600, 0), ENOSPC);
+	T_ERRNO(rump_sys_getxattr(MNT "/f", "user.big", NULL, 0), ENODATA);
+	T_EQ(rump_sys_listxattr(MNT "/f", NULL, 0), 0);
+	T_OK(rump_sys_setxattr(MNT "/f", "user.s", "small", 5, 0));
+	T_EQ(rump_sys_getxattr(MNT "/f", "user.s", got, sizeof(got)), 5);
+	umount_ok();
+	e2_fsck(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_unlink(MNT "/fill"));
+	T_OK(rump_sys_setxattr(MNT "/f", "user.big", buf, 600, 0));
+	T_EQ(rump_sys_getxattr(MNT "/f", "user.big", NULL, 0), 600);
+	umount_ok();
+	e2_fsck(img);
+	cleanup();
 }
 
 /* -------------------------------------------- made by mke2fs -d */
