@@ -625,6 +625,19 @@ xattr_change(struct ext2fs_inode *ei, const char *name, const void *val,
 			goto out;
 	}
 
+	/*
+	 * Values that overlap read well one by one but may take more room
+	 * than their area has: such an area cannot be laid out again.
+	 */
+	if ((hasib && xlist_space(&ib) > icap) ||
+	    (bp != NULL &&
+	        xlist_space(&bl) >
+	            em->em_bsize - sizeof(struct ext2_xattr_header))) {
+		printf("ext2fs: inode %u: xattr values overlap\n", ei->ei_ino);
+		error = EUCLEAN;
+		goto out;
+	}
+
 	/* Where it is, and where it goes. */
 	ii = xlist_find(&ib, &nx);
 	bi = ii >= 0 ? -1 : xlist_find(&bl, &nx);

@@ -850,6 +850,31 @@ T_CASE(corrupt_block,
 		umount_ok();
 		poke(boff, save, sizeof(save));
 	}
+	/*
+	 * Two values on the same bytes, more than the block holds in all:
+	 * each reads, but no change can lay them out again.
+	 */
+	{
+		uint16_t offs;
+		uint32_t size = 2040;
+		char got[4096];
+
+		memcpy(&offs, save + 52 + 2, 2); /* user.big's, second entry */
+		poke(boff + 32 + 2, &offs, 2);   /* user.b2's, first */
+		poke(boff + 32 + 8, &size, 4);
+		mount_ok("ext4", 0);
+		if (rump_sys_getxattr(
+		        MNT "/blk", "user.b2", got, sizeof(got)) != 2040)
+			T_FAIL("overlapping values: getxattr: %s (offs %u)",
+			    strerror(errno), offs);
+		T_ERRNO(rump_sys_setxattr(MNT "/blk", "user.new", "x", 1, 0),
+		    EUCLEAN);
+		T_ERRNO(rump_sys_setxattr(MNT "/blk", "user.new", got, 200, 0),
+		    EUCLEAN);
+		T_ERRNO(rump_sys_removexattr(MNT "/blk", "user.b2"), EUCLEAN);
+		umount_ok();
+		poke(boff, save, sizeof(save));
+	}
 	/* No end mark: entries all the way. */
 	{
 		unsigned char ff[4096 - 32];
