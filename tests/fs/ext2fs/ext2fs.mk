@@ -17,8 +17,12 @@ $(E2T)/e2fs_util.o: tests/fs/ext2fs/e2fs_util.c $(E2_HDRS) $(GENHDRS)
 	@mkdir -p $(@D)
 	@$(CC) $(UCFLAGS) -Itests -c $< -o $@
 
-$(E2T)/t_ext2fs $(E2T)/t_ext2fs_xattr: $(E2T)/e2fs_util.o
-$(E2T)/t_ext2fs $(E2T)/t_ext2fs_xattr: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
+$(E2T)/t_ext2fs: $(E2T)/e2fs_util.o
+$(E2T)/t_ext2fs: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
+# t_ext2fs_xattr: its crash sweep uses the fault switch too.
+$(E2T)/t_ext2fs_xattr: $(E2T)/e2fs_util.o platform/posix/rumpuser_fault.h
+$(E2T)/t_ext2fs_xattr: TEXTRA = -Iplatform/posix $(E2T)/e2fs_util.o \
+	$(E2_LIBFLAGS)
 # t_ext2fs_journal: replay, commits and the crash sweep (the platform's
 # fault switch, platform/posix/rumpuser_fault.h).
 $(E2T)/t_ext2fs_journal: $(E2T)/e2fs_util.o platform/posix/rumpuser_fault.h

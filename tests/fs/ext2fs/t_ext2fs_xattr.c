@@ -7,7 +7,9 @@
  * getfattr -d -m-); attributes that mke2fs -d copied from a host tree
  * read back through rumpk; a block Linux shares between inodes is copied
  * before it changes and freed with its last user; a full image refuses
- * a new attribute block with ENOSPC and nothing else; corrupt attribute
+ * a new attribute block with ENOSPC and nothing else; power cuts while
+ * attributes change on journaled ext4 leave fsync'd ones there and
+ * e2fsck clean; corrupt attribute
  * blocks and in-inode areas give EUCLEAN, never a crash.  Cases needing
  * root, a loop device or host xattrs skip visibly.
  */
@@ -18,6 +20,7 @@
 #include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include <rump/rump_syscalls.h>
 
 #include "e2fs_util.h"
+#include "rumpuser_fault.h"
 #include "harness.h"
 
 /* snprintf into buf that fails the case when the result does not fit. */
@@ -1023,4 +1027,202 @@ T_CASE(corrupt_random,
 	free(good);
 	fprintf(stderr, "  %u damaged images walked\n", rounds);
 	cleanup();
+}
+
+/* ------------------------------------------------------ power cuts */
+
+#define CUT_FILES 12
+
+/* What the workload reports after each fsync. */
+struct cut_rec {
+	int cr_step;             /* phase * CUT_FILES + file */
+	unsigned long long cr_w; /* block writes made when it returned */
+};
+
+/*
+ * The workload of the crash sweep: files get a small (in-inode) and a
+ * big (block) attribute and are fsync'd; then each loses the small one
+ * and gets another big value, fsync'd again.  Each fsync reports its
+ * step and the write count down the pipe: a step is durable when the
+ * cut came after its writes.
+ */
+static void
+cut_workload(int pfd)
+{
+	static unsigned char a[1500], b[1500];
+	char path[64];
+	int fd;
+
+	xval(a, sizeof(a), 1);
+	xval(b, sizeof(b), 2);
+	for (int phase = 0; phase < 2; phase++) {
+		for (int i = 0; i < CUT_FILES; i++) {
+			struct cut_rec r = {phase * CUT_FILES + i, 0};
+
+			FMT(path, sizeof(path), MNT "/f%02d", i);
+			if (phase == 0) {
+				T_OK(fd = rump_sys_open(
+				         path, O_WRONLY | O_CREAT, 0644));
+				T_OK(rump_sys_fsetxattr(
+				    fd, "user.small", "s", 1, 0));
+				T_OK(rump_sys_fsetxattr(
+				    fd, "user.big", a, sizeof(a), 0));
+			} else {
+				T_OK(fd = rump_sys_open(path, O_RDONLY));
+				T_OK(rump_sys_fremovexattr(fd, "user.small"));
+				T_OK(rump_sys_fsetxattr(
+				    fd, "user.big", b, sizeof(b), 0));
+			}
+			T_OK(rump_sys_fsync(fd));
+			r.cr_w = rumpuser_fault_blkwrites();
+			T_OK(rump_sys_close(fd));
+			if (write(pfd, &r, sizeof(r)) != sizeof(r))
+				_exit(3);
+		}
+	}
+}
+
+/*
+ * Runs the workload in a child whose writes stop after limit (-1:
+ * never); returns the last step that is durable (-1: none) and sets
+ * *totalp to the writes of the whole run.
+ */
+static int
+cut_run(long long limit, unsigned long long *totalp)
+{
+	struct cut_rec r;
+	int p[2], st, last = -1;
+	pid_t pid;
+
+	T_OK(pipe(p));
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		char b[32];
+
+		close(p[0]);
+		if (limit >= 0) {
+			FMT(b, sizeof(b), "%lld", limit);
+			setenv("RUMP_BLK_WRITE_LIMIT", b, 1);
+		}
+		boot();
+		e2_register(img);
+		mount_ok("ext4", 0);
+		cut_workload(p[1]);
+		(void)rump_sys_umount2(MNT, 0);
+		r.cr_step = -1;
+		r.cr_w = rumpuser_fault_blkwrites();
+		if (write(p[1], &r, sizeof(r)) != sizeof(r))
+			_exit(3);
+		_exit(0);
+	}
+	T_ASSERT(pid > 0);
+	close(p[1]);
+	while (read(p[0], &r, sizeof(r)) == sizeof(r)) {
+		if (r.cr_step < 0) {
+			*totalp = r.cr_w;
+			continue;
+		}
+		if (limit < 0 || r.cr_w <= (unsigned long long)limit)
+			last = r.cr_step;
+	}
+	close(p[0]);
+	T_EQ(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		T_FAIL("the workload cut after %lld writes died (0x%x)", limit,
+		    st);
+	return last;
+}
+
+/*
+ * After a cut: a fresh kernel replays the journal; every file whose
+ * fsync was durable has its attributes (a first-phase file may show the
+ * second phase's, which a later commit may have made durable too).
+ */
+static void
+cut_verify(int last, long long cut)
+{
+	static unsigned char a[1500], b[1500], got[1500];
+	pid_t pid;
+	int st;
+
+	xval(a, sizeof(a), 1);
+	xval(b, sizeof(b), 2);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		char path[64];
+
+		boot();
+		e2_register(img);
+		mount_ok("ext4", 0);
+		for (int i = 0; i < CUT_FILES; i++) {
+			bool p0 = last >= i, p1 = last >= CUT_FILES + i;
+			ssize_t n, s;
+
+			if (!p0)
+				continue;
+			FMT(path, sizeof(path), MNT "/f%02d", i);
+			n = rump_sys_getxattr(
+			    path, "user.big", got, sizeof(got));
+			s = rump_sys_getxattr(path, "user.small", NULL, 0);
+			if (n != (ssize_t)sizeof(got) ||
+			    (memcmp(got, a, sizeof(a)) != 0 &&
+			        memcmp(got, b, sizeof(b)) != 0))
+				T_FAIL("cut %lld: %s: user.big lost (%zd)", cut,
+				    path, n);
+			if (p1 && (memcmp(got, b, sizeof(b)) != 0 || s != -1))
+				T_FAIL("cut %lld: %s: the fsync'd change is "
+				       "lost",
+				    cut, path);
+			if (!p1 && memcmp(got, a, sizeof(a)) == 0 && s != 1)
+				T_FAIL(
+				    "cut %lld: %s: user.small lost", cut, path);
+		}
+		umount_ok();
+		_exit(0);
+	}
+	T_ASSERT(pid > 0);
+	T_EQ(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		T_FAIL("after a cut at write %lld: remount or check failed "
+		       "(0x%x)",
+		    cut, st);
+}
+
+T_CASE(crash_sweep,
+    "power cuts after N block writes (sampled) while attributes are set "
+    "and fsync'd on journaled ext4: the remount replays, fsync'd "
+    "attributes are there, e2fsck clean")
+{
+	char base[300], cmd[700];
+	unsigned long long w = 0, dummy;
+	int n = getenv("E2_FULL") ? 120 : 30, last;
+	uint32_t rnd = 777;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "xk");
+	FMT(base, sizeof(base), "%s.base", img);
+	e2_mkfs(base, "ext4", 4096, "-J size=4", "32M");
+	FMT(cmd, sizeof(cmd), "cp --sparse=always '%s' '%s'", base, img);
+	T_EQ(system(cmd), 0);
+	last = cut_run(-1, &w);
+	T_EQ(last, 2 * CUT_FILES - 1);
+	e2_fsck(img);
+	T_ASSERT(w > 2 * CUT_FILES);
+	for (int k = 0; k < n; k++) {
+		long long cut;
+
+		rnd = rnd * 1103515245u + 12345u;
+		cut = (long long)(w * (unsigned long long)k / (unsigned)n +
+		    (rnd >> 8) % (w / (unsigned)n + 1));
+		T_EQ(system(cmd), 0);
+		last = cut_run(cut, &dummy);
+		cut_verify(last, cut);
+		e2_fsck(img);
+	}
+	fprintf(stderr,
+	    "  %llu writes, %d cuts: replayed, fsync'd attributes there, "
+	    "e2fsck clean\n",
+	    w, n);
+	FMT(cmd, sizeof(cmd), "rm -f '%s' '%s'", base, img);
+	(void)system(cmd);
 }
