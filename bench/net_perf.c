@@ -384,6 +384,15 @@ conn_run(struct job *srv, struct job *cli)
 
 static int port = 7000;
 
+/* NET_PERF_ONLY=name runs only the benchmark of that name (profiling). */
+static bool
+want(const char *name)
+{
+	const char *e = getenv("NET_PERF_ONLY");
+
+	return e == NULL || *e == '\0' || strcmp(e, name) == 0;
+}
+
 static void
 pair(struct job *s, struct job *c, const struct ops *o, const char *bus)
 {
@@ -477,32 +486,40 @@ main(int argc, char **argv)
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.bytes = bytes;
-			printf("shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("shmif_tcp_mibs"))
+				printf("shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
 			pair(&s, &c, &rump_ops, np_path("bus9k"));
 			c.bytes = bytes;
 			s.mtu = c.mtu = 9000;
-			printf("shmif9k_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("shmif9k_tcp_mibs"))
+				printf("shmif9k_tcp_mibs %.1f\n",
+				    bulk_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.bytes = bytes;
-			printf("host_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("host_tcp_mibs"))
+				printf("host_tcp_mibs %.1f\n", bulk_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "rr") == 0 && argc == 4) {
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.n = atoi(argv[3]);
-			printf("shmif_rr_us %.2f\n", rr_run(&s, &c));
+			if (want("shmif_rr_us"))
+				printf("shmif_rr_us %.2f\n", rr_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.n = atoi(argv[3]);
-			printf("host_rr_us %.2f\n", rr_run(&s, &c));
+			if (want("host_rr_us"))
+				printf("host_rr_us %.2f\n", rr_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "conn") == 0 && argc == 4) {
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.n = atoi(argv[3]);
-			printf("shmif_conn_s %.0f\n", conn_run(&s, &c));
+			if (want("shmif_conn_s"))
+				printf("shmif_conn_s %.0f\n", conn_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.n = atoi(argv[3]);
-			printf("host_conn_s %.0f\n", conn_run(&s, &c));
+			if (want("host_conn_s"))
+				printf("host_conn_s %.0f\n", conn_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "tap") == 0 && argc == 5) {
 		const char *why = tap_setup();
