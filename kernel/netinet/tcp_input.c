@@ -16,6 +16,7 @@
  * and the next in-order data segment with nothing queued out of order.
  */
 #include "netinet/tcp_var.h"
+#include "net/net_batch.h"
 
 struct tcp_opt {
 	int to_flags;
@@ -414,6 +415,35 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 	(void)push;
 }
 
+/* ------------------------------------------------------- batched output */
+
+/* The deferred tcp_output of a batch (net_batch.h); so is locked. */
+static void
+tcp_batch_output(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+
+	if (tp != NULL && !(tp->t_flags & TF_DEAD) &&
+	    tp->t_state != TCPS_CLOSED)
+		(void)tcp_output(tp);
+}
+
+/*
+ * tcp_output, at the end of the receiver's batch when there is one: the
+ * ACK owed for every segment of the batch goes out once (a stretch ACK of
+ * at most one batch, as Linux's GRO makes them), and new data once for all
+ * the ACKs of the batch.  Only for the synchronized states, where nothing
+ * but an ACK or more data can come of it.
+ */
+static void
+tcp_output_batched(struct tcpcb *tp)
+{
+	if ((tp->t_state != TCPS_ESTABLISHED &&
+	        tp->t_state != TCPS_CLOSE_WAIT) ||
+	    !net_batch_so(tp->t_socket, NET_BATCH_OUTPUT, tcp_batch_output))
+		(void)tcp_output(tp);
+}
+
 /* ---------------------------------------------------------------- listen */
 
 struct tcp_seg {
@@ -778,7 +808,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 			sowwakeup(so);
 			if (so->so_snd.sb_cc > tp->snd_nxt - tp->snd_una ||
 			    (tp->t_flags & TF_NEEDFIN))
-				(void)tcp_output(tp);
+				tcp_output_batched(tp);
 			m_freem(m);
 			return false;
 		}
@@ -791,7 +821,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 			sorwakeup(so);
 			tcp_ack_policy(tp, tlen, (thflags & TH_PSH) != 0);
 			if (tp->t_flags & TF_ACKNOW)
-				(void)tcp_output(tp);
+				tcp_output_batched(tp);
 			return false;
 		}
 	}
@@ -1261,7 +1291,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 	if (wakewriter)
 		sowwakeup(so);
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
-		(void)tcp_output(tp);
+		tcp_output_batched(tp);
 	return false;
 
 dropafterack:

@@ -51,6 +51,7 @@
 #include "kern/proc.h"
 #include "net/if.h"
 #include "net/mbuf.h"
+#include "net/net_batch.h"
 #include "dev/shmif/shmif_impl.h"
 #include "dev/shmif/shmif_user.h"
 #include "dev/shmif/if_fault.h"
@@ -58,7 +59,10 @@
 
 extern int kern_running; /* kern_syscall.c */
 
-#define SHMIF_RXBATCH     32   /* frames copied per hold of the bus lock */
+#define SHMIF_RXBATCH  32  /* frames copied per hold of the bus lock */
+#define SHMIF_RXBUDGET 256 /* frames handed up per net_batch */
+/* Bytes a batch may write before it must ring (an eighth of the ring). */
+#define SHMIF_BELL_BYTES  (SHMIF_DATASIZE / 8)
 #define SHMIF_WAIT_MS     1000 /* longest sleep without a doorbell */
 #define SHMIF_DOORBELL_NS 100000ULL
 #define SHMIF_ALIGN       2 /* puts the IP header on a 4-byte boundary */
@@ -93,6 +97,7 @@ struct shmif_sc {
 	uint64_t sc_bell_ns;     /* [I] see Doorbells; 0: after every frame */
 	uint64_t sc_lastbell;    /* [a] uptime of the last doorbell */
 	unsigned sc_bellpending; /* [a] a frame waits for its doorbell */
+	unsigned sc_batchbytes;  /* [a] written by batches since a doorbell */
 	struct callout sc_bellco;
 
 	struct rump_shmif_stats sc_st; /* [a] */
@@ -237,7 +242,48 @@ shmif_bell_callout(void *arg)
 	rw_exit(&sc->sc_attlock);
 }
 
-/* After a frame was written (the bus unlocked): wake who needs it. */
+static void shmif_doorbell(struct shmif_sc *sc, struct shmif_att *sa);
+
+/* The doorbell of frames that a net_batch wrote (its driver flush). */
+static void
+shmif_bell_flush(void *arg)
+{
+	struct shmif_sc *sc = arg;
+
+	atomic_store_relaxed(&sc->sc_batchbytes, 0);
+	rw_enter(&sc->sc_attlock, RW_READER);
+	if (sc->sc_att != NULL)
+		shmif_doorbell(sc, sc->sc_att);
+	rw_exit(&sc->sc_attlock);
+	if_release(&sc->sc_if);
+}
+
+/*
+ * After a frame of len bytes was written (the bus unlocked).  Inside a
+ * packet batch (a burst from tcp_output, or the ACKs and data our receiver
+ * sends while it drains the ring) the doorbell waits for the end of the
+ * batch, or until the batch wrote an eighth of the ring.
+ */
+static void
+shmif_doorbell_after(struct shmif_sc *sc, struct shmif_att *sa, int len)
+{
+	if (curlwp->l_netbatch != NULL &&
+	    atomic_load_relaxed(&sc->sc_batchbytes) < SHMIF_BELL_BYTES) {
+		int r = net_batch_flush(shmif_bell_flush, sc);
+
+		if (r == 1)
+			if_hold(&sc->sc_if); /* shmif_bell_flush drops it */
+		if (r != 0) {
+			__atomic_add_fetch(&sc->sc_batchbytes, (unsigned)len,
+			    __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	atomic_store_relaxed(&sc->sc_batchbytes, 0);
+	shmif_doorbell(sc, sa);
+}
+
+/* After frames were written (the bus unlocked): wake who needs it. */
 static void
 shmif_doorbell(struct shmif_sc *sc, struct shmif_att *sa)
 {
@@ -339,7 +385,7 @@ shmif_transmit(struct ifnet *ifp, struct mbuf *m)
 	shmif_unlockbus(bus);
 	if (error == 0) {
 		sc_stat(sc, ss_txframes, 1);
-		shmif_doorbell(sc, sa);
+		shmif_doorbell_after(sc, sa, len);
 	}
 	rw_exit(&sc->sc_attlock);
 	m_freem(m);
@@ -520,21 +566,33 @@ shmif_rcv_bus(struct shmif_sc *sc, struct shmif_att *sa)
 	while (atomic_load_relaxed(&sc->sc_running) &&
 	    atomic_load_relaxed(&sc->sc_att) == sa &&
 	    !atomic_load_relaxed(&sc->sc_dying)) {
-		shmif_lockbus(bus);
-		n = shmif_take(sc, bus, q, &progress, &last, &gen);
-		shmif_unlockbus(bus);
-		for (int i = 0; i < n; i++)
-			shmif_deliver(sc, q[i], &held);
-		if (progress)
-			continue;
-		if (held != NULL) {
+		struct net_batch nb;
+		int budget = SHMIF_RXBUDGET;
+
+		/*
+		 * Drain the ring in one batch (up to a budget): the stack's
+		 * wakeups, ACKs and doorbells come once, at its end.
+		 */
+		net_batch_begin(&nb, NET_BATCH_ALL);
+		do {
+			shmif_lockbus(bus);
+			n = shmif_take(sc, bus, q, &progress, &last, &gen);
+			shmif_unlockbus(bus);
+			for (int i = 0; i < n; i++)
+				shmif_deliver(sc, q[i], &held);
+			budget -= MAX(n, 1);
+		} while (progress && budget > 0);
+		if (!progress && held != NULL) {
 			/* Nothing came after it: deliver it now. */
 			struct mbuf *m = held;
 
 			held = NULL;
 			shmif_deliver(sc, m, &held);
-			continue;
+			progress = true;
 		}
+		net_batch_end(&nb);
+		if (progress)
+			continue;
 		(void)rumpcomp_shmif_watchwait(sa->sa_watch, bus, last, gen,
 		    sc->sc_spin_ns, SHMIF_WAIT_MS, &sc->sc_rxcounted, &slept);
 		if (slept)
