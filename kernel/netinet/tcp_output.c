@@ -781,6 +781,12 @@ again:
 				tcp_rexmt_arm(tp);
 			}
 		}
+		/* Data soon after data came in: a request/response
+		 * exchange, whose replies carry the ACKs (tcp_rcvd). */
+		if (len > 0 && tp->t_lastdata_rcv_ns != 0 &&
+		    now - tp->t_lastdata_rcv_ns <
+		        atomic_load_relaxed(&tcp_tun.delack_ns))
+			tp->t_flags |= TF_PINGPONG;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_unacked = 0;
 		tcp_timer_disarm(tp, TCPT_DELACK);

@@ -274,6 +274,7 @@ struct tcpcb {
 #define TF_TLP_ARMED   0x00800000 /* TCPT_REXMT is a tail loss probe timer */
 #define TF_TLP_SENT    0x01000000 /* a probe went out, no progress yet */
 #define TF_RXT_MARK    0x02000000 /* the hole at snd_una was resent */
+#define TF_PINGPONG    0x04000000 /* interactive: replies carry our ACKs */
 
 /* Tunables (tcp_subr.c), read without a lock ([a]). */
 struct tcp_tunables {
