@@ -5,9 +5,11 @@
  * temporary directory (tests/net/netproc.c), or on a TAP device in a
  * network namespace made for the run.
  *
- *	net_perf tcp REPS MIB     TCP bulk: two kernels over shmif, and Linux
- *	                          over its loopback with the same byte count
- *	                          (shmif_tcp_mibs, host_tcp_mibs)
+ *	net_perf tcp REPS MIB     TCP bulk: two kernels over shmif at MTU
+ *	                          1500, 9000 and 65535, and Linux over its
+ *	                          loopback (MTU 65536) with the same byte count
+ *	                          (shmif_tcp_mibs, shmif9k_tcp_mibs,
+ *	                          shmif64k_tcp_mibs, host_tcp_mibs)
  *	net_perf rr REPS N        1-byte request/response round trips over
  *	                          shmif and over loopback (shmif_rr_us,
  *	                          host_rr_us)
@@ -21,6 +23,8 @@
  *	                          prints "skip tap <reason>" when it cannot
  *
  * Kernel environment (RUMP_SHMIF_*, RUMP_NCPU) passes to the children.
+ * NET_PERF_ONLY=name runs only the samples of that name; NET_PERF_STATS=1
+ * makes the bulk children print their shmif counters to stderr.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -199,6 +203,22 @@ child_up(struct job *j)
 		np_netns_enter(j->netns);
 }
 
+/* NET_PERF_STATS=1: a kernel child prints its shmif0 counters to stderr. */
+static void
+shmif_stats(const struct job *j, const char *who)
+{
+	struct rump_shmif_stats st;
+
+	if (getenv("NET_PERF_STATS") == NULL || j->o != &rump_ops ||
+	    j->tapdev != NULL || rump_pub_shmif_stats("shmif0", &st) != 0)
+		return;
+	fprintf(stderr,
+	    "%s: rx %llu tx %llu overruns %llu doorbells %llu sleeps %llu "
+	    "nomem %llu\n",
+	    who, st.ss_rxframes, st.ss_txframes, st.ss_overruns,
+	    st.ss_doorbells, st.ss_sleeps, st.ss_nomem);
+}
+
 /* ------------------------------------------------------------- bulk */
 
 static void
@@ -224,6 +244,7 @@ bulk_sink(void *arg)
 		die("read");
 	np_send("rx %llu %llu", (unsigned long long)total,
 	    (unsigned long long)(t_now_ns() - t0));
+	shmif_stats(j, "sink");
 	j->o->close(s);
 	np_exit();
 }
@@ -246,6 +267,7 @@ bulk_source(void *arg)
 		left -= (uint64_t)n;
 	}
 	j->o->close(s);
+	shmif_stats(j, "source");
 	np_send("done");
 	np_recv(buf, 64, 30000); /* stay until the sink has it all */
 	np_exit();
@@ -487,17 +509,25 @@ main(int argc, char **argv)
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.bytes = bytes;
 			if (want("shmif_tcp_mibs"))
-				printf("shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
+				printf(
+				    "shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
 			pair(&s, &c, &rump_ops, np_path("bus9k"));
 			c.bytes = bytes;
 			s.mtu = c.mtu = 9000;
 			if (want("shmif9k_tcp_mibs"))
 				printf("shmif9k_tcp_mibs %.1f\n",
 				    bulk_run(&s, &c));
+			pair(&s, &c, &rump_ops, np_path("bus64k"));
+			c.bytes = bytes;
+			s.mtu = c.mtu = 65535;
+			if (want("shmif64k_tcp_mibs"))
+				printf("shmif64k_tcp_mibs %.1f\n",
+				    bulk_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.bytes = bytes;
 			if (want("host_tcp_mibs"))
-				printf("host_tcp_mibs %.1f\n", bulk_run(&s, &c));
+				printf(
+				    "host_tcp_mibs %.1f\n", bulk_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "rr") == 0 && argc == 4) {
 		for (int i = 0; i < reps; i++) {

@@ -206,6 +206,9 @@ tcp_rcv_window(struct tcpcb *tp)
 	win = (uint32_t)space;
 	if (win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
 		win = 0;
+	/* No more than the link can hold for us (shmif's ring). */
+	if (tp->t_rwin_clamp != 0 && win > tp->t_rwin_clamp)
+		win = tp->t_rwin_clamp;
 	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 	if (win < adv)
 		win = adv;

@@ -171,6 +171,7 @@ struct tcpcb {
 	uint32_t t_ourmss;       /* [s] MSS we announced */
 	uint32_t t_usermss;      /* [s] TCP_MAXSEG, 0 = none */
 	uint32_t t_pmtu;         /* [s] path MTU in use */
+	uint32_t t_rwin_clamp;   /* [s] the route's if_maxwin, 0: none */
 	uint32_t ts_recent;      /* [s] TSval to echo */
 	uint64_t ts_recent_age;  /* [s] when ts_recent was set (ns) */
 	uint32_t ts_offset;      /* [s] random offset of our TSval clock */

@@ -451,6 +451,46 @@ shmif_wanted(
 }
 
 /*
+ * A packet of the len bytes of frame at ring offset off: in one cluster,
+ * or for frames beyond a big cluster a big cluster and a small one.
+ */
+static struct mbuf *
+shmif_getframe(const struct shmif_mem *bus, uint32_t off, uint32_t len)
+{
+	struct mbuf *m, *n;
+	uint32_t first = len, rest = 0;
+	bool wrap = false;
+
+	if (len + SHMIF_ALIGN <= MCLBYTES)
+		m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MCLBYTES);
+	else {
+		m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MBIGCLBYTES);
+		if (len + SHMIF_ALIGN > MBIGCLBYTES) {
+			first = MBIGCLBYTES - SHMIF_ALIGN;
+			rest = len - first;
+		}
+	}
+	if (m == NULL)
+		return NULL;
+	m->m_data += SHMIF_ALIGN;
+	off = shmif_ring_read(bus, m->m_data, off, first, &wrap);
+	m->m_len = (int)first;
+	m->m_pkthdr.len = (int)len;
+	if (rest > 0) {
+		CTASSERT(
+		    SHMIF_MAXFRAME + SHMIF_ALIGN <= MBIGCLBYTES + MCLBYTES);
+		if ((n = m_getcl(M_DONTWAIT, MT_DATA, 0, MCLBYTES)) == NULL) {
+			m_freem(m);
+			return NULL;
+		}
+		shmif_ring_read(bus, n->m_data, off, rest, &wrap);
+		n->m_len = (int)rest;
+		m->m_next = n;
+	}
+	return m;
+}
+
+/*
  * Takes the new frames off the locked bus, up to SHMIF_RXBATCH of those we
  * want, into q[]; returns how many, and in *progress whether the read
  * position moved at all.  *lastp and *genp are the bus state to wait on when
@@ -488,10 +528,18 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 		if (bus->shm_gen < sc->sc_devgen ||
 		    !shmif_ring_stillvalid(
 		        bus, sc->sc_nextpkt, sc->sc_devgen, lastoff)) {
-			/* Overrun (or the bus started over): go to first. */
+			/*
+			 * Overrun (or the bus started over): go to first, in
+			 * the generation before the end of the newest frame
+			 * when the valid region wraps, as stillvalid counts
+			 * it.  (Comparing first with the start of the newest
+			 * frame, as NetBSD does, is wrong by one when that
+			 * frame wraps, and the reader would find itself
+			 * overrun again and again.)
+			 */
 			sc_stat(sc, ss_overruns, 1);
 			sc->sc_nextpkt = bus->shm_first;
-			sc->sc_devgen = bus->shm_first > bus->shm_last
+			sc->sc_devgen = bus->shm_first >= lastoff
 			    ? bus->shm_gen - 1
 			    : bus->shm_gen;
 		}
@@ -523,18 +571,11 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 		shmif_ring_read(bus, eh, dataoff, sizeof(eh), &wrap);
 		if (!shmif_wanted(sc, sp.sp_sender, eh, &flags))
 			continue;
-		if (sp.sp_len + SHMIF_ALIGN <= MCLBYTES)
-			m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MCLBYTES);
-		else
-			m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MBIGCLBYTES);
-		if (m == NULL) {
+		if ((m = shmif_getframe(bus, dataoff, sp.sp_len)) == NULL) {
 			sc_stat(sc, ss_nomem, 1);
 			if_addstat(ifp, ifs_iqdrops, 1);
 			continue;
 		}
-		m->m_data += SHMIF_ALIGN;
-		shmif_ring_read(bus, m->m_data, dataoff, sp.sp_len, &wrap);
-		m->m_len = m->m_pkthdr.len = (int)sp.sp_len;
 		m->m_pkthdr.rcvif = ifp;
 		m->m_flags |= flags;
 		q[n++] = m;
@@ -770,6 +811,7 @@ shmif_clone_create(
 	ifp->if_softc = sc;
 	ifp->if_flags = IFF_BROADCAST | IFF_MULTICAST;
 	ifp->if_mtu = ETHERMTU;
+	ifp->if_maxwin = SHMIF_DATASIZE / 2;
 	ifp->if_init = shmif_init;
 	ifp->if_stop = shmif_stop;
 	ifp->if_transmit = shmif_transmit;
