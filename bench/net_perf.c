@@ -217,6 +217,22 @@ shmif_stats(const struct job *j, const char *who)
 	    "nomem %llu\n",
 	    who, st.ss_rxframes, st.ss_txframes, st.ss_overruns,
 	    st.ss_doorbells, st.ss_sleeps, st.ss_nomem);
+	int fd = rump_sys_open("/proc/net/tcpstat", O_RDONLY);
+	if (fd >= 0) {
+		static char b[4096];
+		ssize_t n = rump_sys_read(fd, b, sizeof(b) - 1);
+
+		if (n > 0) {
+			b[n] = '\0';
+			for (char *l = strtok(b, "\n"); l != NULL;
+			     l = strtok(NULL, "\n"))
+				if (strstr(l, "rexmt") || strstr(l, "tlp") ||
+				    strstr(l, "timeo") || strstr(l, "oopack") ||
+				    strstr(l, "dup"))
+					fprintf(stderr, "%s:   %s\n", who, l);
+		}
+		rump_sys_close(fd);
+	}
 }
 
 /* ------------------------------------------------------------- bulk */

@@ -451,14 +451,55 @@ shmif_wanted(
 }
 
 /*
+ * Where the TCP or UDP segment of an IPv4 frame (the len bytes at ring
+ * offset off) starts, when the driver can check its checksum: an
+ * unfragmented packet that fills the frame exactly (no Ethernet padding).
+ * 0 otherwise: the stack checks what we cannot.  *pseudo is the sum of
+ * the pseudo-header (in_cksum.c's memory order).
+ */
+static uint32_t
+shmif_csum_l4off(
+    const struct shmif_mem *bus, uint32_t off, uint32_t len, uint64_t *pseudo)
+{
+	uint8_t h[ETHER_HDR_LEN + 20];
+	uint32_t hl, src, dst;
+	bool wrap = false;
+
+	if (len < sizeof(h))
+		return 0;
+	shmif_ring_read(bus, h, off, sizeof(h), &wrap);
+	hl = (uint32_t)(h[14] & 0x0f) * 4;
+	if (h[12] != 0x08 || h[13] != 0x00 || (h[14] >> 4) != 4 || hl < 20 ||
+	    ETHER_HDR_LEN + hl > len ||
+	    ((uint32_t)h[16] << 8 | h[17]) != len - ETHER_HDR_LEN ||
+	    ((h[20] & 0x3f) | h[21]) != 0 || (h[23] != 6 && h[23] != 17))
+		return 0;
+	memcpy(&src, h + 26, 4);
+	memcpy(&dst, h + 30, 4);
+	*pseudo = (uint64_t)src + dst + htons((uint16_t)h[23]) +
+	    htons((uint16_t)(len - ETHER_HDR_LEN - hl));
+	return ETHER_HDR_LEN + hl;
+}
+
+/*
  * A packet of the len bytes of frame at ring offset off: in one cluster,
  * or for frames beyond a big cluster a big cluster and a small one.
+ *
+ * The TCP or UDP checksum is checked here while the frame is copied out
+ * of the ring (one pass over the data, not a copy and then the stack's
+ * in_cksum); a frame that passes is marked M_CSUM_DATA_OK, one that does
+ * not or cannot be checked here goes up unmarked and the stack checks it
+ * (and drops it if it is wrong).  Senders still compute every checksum,
+ * so what is on the bus is right for tcpdump and NetBSD.
  */
 static struct mbuf *
-shmif_getframe(const struct shmif_mem *bus, uint32_t off, uint32_t len)
+shmif_getframe(struct shmif_sc *sc, const struct shmif_mem *bus, uint32_t off,
+    uint32_t len)
 {
+	struct shmif_cksum cs = {0, false};
 	struct mbuf *m, *n;
-	uint32_t first = len, rest = 0;
+	uint32_t first = len, rest = 0, l4off;
+	uint64_t pseudo = 0;
 	bool wrap = false;
 
 	if (len + SHMIF_ALIGN <= MCLBYTES)
@@ -473,7 +514,14 @@ shmif_getframe(const struct shmif_mem *bus, uint32_t off, uint32_t len)
 	if (m == NULL)
 		return NULL;
 	m->m_data += SHMIF_ALIGN;
-	off = shmif_ring_read(bus, m->m_data, off, first, &wrap);
+	l4off = shmif_csum_l4off(bus, off, len, &pseudo);
+	if (l4off == 0)
+		off = shmif_ring_read(bus, m->m_data, off, first, &wrap);
+	else {
+		off = shmif_ring_read(bus, m->m_data, off, l4off, &wrap);
+		off = shmif_ring_read_sum(
+		    bus, m->m_data + l4off, off, first - l4off, &wrap, &cs);
+	}
 	m->m_len = (int)first;
 	m->m_pkthdr.len = (int)len;
 	if (rest > 0) {
@@ -483,9 +531,25 @@ shmif_getframe(const struct shmif_mem *bus, uint32_t off, uint32_t len)
 			m_freem(m);
 			return NULL;
 		}
-		shmif_ring_read(bus, n->m_data, off, rest, &wrap);
+		if (l4off == 0)
+			shmif_ring_read(bus, n->m_data, off, rest, &wrap);
+		else
+			shmif_ring_read_sum(
+			    bus, n->m_data, off, rest, &wrap, &cs);
 		n->m_len = (int)rest;
 		m->m_next = n;
+	}
+	if (l4off != 0) {
+		uint64_t t = pseudo + cs.ics_sum;
+
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		if (t == 0xffff) {
+			m->m_pkthdr.csum_flags |= M_CSUM_DATA_OK;
+			sc_stat(sc, ss_csumok, 1);
+		} else
+			sc_stat(sc, ss_csumbad, 1);
 	}
 	return m;
 }
@@ -571,7 +635,7 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 		shmif_ring_read(bus, eh, dataoff, sizeof(eh), &wrap);
 		if (!shmif_wanted(sc, sp.sp_sender, eh, &flags))
 			continue;
-		if ((m = shmif_getframe(bus, dataoff, sp.sp_len)) == NULL) {
+		if ((m = shmif_getframe(sc, bus, dataoff, sp.sp_len)) == NULL) {
 			sc_stat(sc, ss_nomem, 1);
 			if_addstat(ifp, ifs_iqdrops, 1);
 			continue;
