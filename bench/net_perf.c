@@ -346,7 +346,9 @@ rr_client(void *arg)
 	for (int i = 0; i < j->n; i++)
 		if (j->o->write(s, &c, 1) != 1 || j->o->read(s, &c, 1) != 1)
 			die("round trip");
-	np_send("rr %llu", (unsigned long long)(t_now_ns() - t0));
+	uint64_t t1 = t_now_ns();
+	shmif_stats(j, "rr client");
+	np_send("rr %llu", (unsigned long long)(t1 - t0));
 	j->o->close(s);
 	np_exit();
 }

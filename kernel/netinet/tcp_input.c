@@ -405,7 +405,7 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 		tp->t_flags |= TF_ACKNOW;
 	} else if (tp->t_flags & TF_QUICKACK)
 		tp->t_flags |= TF_ACKNOW;
-	else if (tp->t_unacked >= 2 * MAX(tp->t_rcvmss, 1u))
+	else if (tp->t_unacked >= 2 * tcp_rcvmss(tp))
 		tp->t_flags |= TF_ACKNOW;
 	else if (!(tp->t_flags & TF_DELACK)) {
 		tp->t_flags |= TF_DELACK;

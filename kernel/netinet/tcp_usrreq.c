@@ -304,7 +304,7 @@ tcp_rcvd(struct socket *so, int flags __unused)
 	 */
 	if ((tp->t_flags & TF_DELACK) &&
 	    ((so->so_rcv.sb_cc == 0 && !(tp->t_flags & TF_PINGPONG)) ||
-	        tp->t_unacked >= tp->t_rcvmss))
+	        tp->t_unacked >= tcp_rcvmss(tp)))
 		tp->t_flags |= TF_ACKNOW;
 	(void)tcp_output(tp);
 }

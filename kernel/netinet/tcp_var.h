@@ -386,6 +386,19 @@ extern const struct protosw tcp_protosw[];
 extern struct domain tcp_domain;
 void tcp_usrclosed(struct tcpcb *tp);
 
+/*
+ * The peer's segment size as the ACK rules see it: the largest segment it
+ * sent, but never less than the default MSS (as Linux's rcv_mss), so that
+ * tiny segments do not make every byte "a full segment" to ACK at once.
+ */
+static inline uint32_t
+tcp_rcvmss(const struct tcpcb *tp)
+{
+	uint32_t floor = MIN((uint32_t)TCP_DEFAULT_MSS, tp->t_ourmss);
+
+	return MAX(tp->t_rcvmss, MAX(floor, 1u));
+}
+
 static inline struct tcpcb *
 sototcpcb(struct socket *so)
 {
