@@ -15,11 +15,22 @@
  * Sending runs in the caller's thread: take the bus lock, copy the frame
  * from its mbufs into the ring, unlock, ring the doorbell (see below).
  * Receiving runs in one kernel thread per interface: it takes the bus lock,
- * copies every new frame meant for it (up to a batch) into fresh mbufs,
- * unlocks and hands them to ifp->if_input; when the ring has nothing new
- * it spins a little without its virtual CPU (RUMP_SHMIF_SPIN_US; by
- * default 20 on hosts of more than two cores, else none) and then sleeps
- * until a doorbell (rumpcomp_shmif_watchwait, inotify on the bus file).
+ * copies every new frame meant for it (up to SHMIF_RXBATCH per hold) into
+ * fresh mbufs, checking TCP/UDP checksums while it copies
+ * (shmif_getframe), unlocks and hands them to ifp->if_input, and goes on
+ * until the ring is drained (or SHMIF_RXBUDGET frames), all inside one
+ * net_batch (net/net_batch.h): the readers it wakes, the ACKs TCP owes and
+ * the data those ACKs let out, and the doorbell after them, come once at
+ * the end of the batch rather than once per frame.  When the ring has
+ * nothing new it spins a little without its virtual CPU
+ * (RUMP_SHMIF_SPIN_US; by default 20 on hosts of more than two cores,
+ * else none) and then sleeps until a doorbell (rumpcomp_shmif_watchwait,
+ * inotify on the bus file).
+ *
+ * MTU: 1500 by default (NetBSD's readers take no more); SIOCSIFMTU up to
+ * SHMIF_MAXMTU (65535) for buses between rumpk kernels.  Writers overwrite
+ * frames that a slow reader has not read, so the interface tells TCP not
+ * to offer a window beyond half the ring (if_maxwin).
  *
  * Doorbells.  NetBSD's readers sleep until the bus file is written, so
  * every frame must be followed by a doorbell write (a 4-byte pwrite of
@@ -33,7 +44,10 @@
  * by a doorbell within that delay plus a clock tick (readers that do not
  * count themselves — NetBSD's — see every frame, at worst that late), and
  * between our kernels a busy bus needs almost no doorbell system calls.
- * RUMP_SHMIF_DOORBELL=0 rings after every frame, as NetBSD does.
+ * RUMP_SHMIF_DOORBELL=0 rings after every frame, as NetBSD does.  Frames
+ * sent inside a net_batch (a burst from tcp_output, or what the receiver
+ * sends while draining) take that decision once, at the end of the batch
+ * or after an eighth of the ring (SHMIF_BELL_BYTES), whichever is first.
  *
  * Life of the bus attachment (struct shmif_att): made when the link string
  * is set, referenced by the interface (sc_att), by the receiver while it
