@@ -429,17 +429,33 @@ tcp_batch_output(struct socket *so)
 }
 
 /*
+ * How much data a deferred ACK may cover: a quarter of the window we can
+ * offer, so that the sender has room to go on sending while the batch is
+ * still being taken in; at least two segments.
+ */
+static uint32_t
+tcp_stretch_max(const struct tcpcb *tp)
+{
+	uint32_t w = (uint32_t)MIN(tp->t_socket->so_rcv.sb_hiwat, UINT32_MAX);
+
+	if (tp->t_rwin_clamp != 0 && tp->t_rwin_clamp < w)
+		w = tp->t_rwin_clamp;
+	return MAX(w / 4, 2 * tcp_rcvmss(tp));
+}
+
+/*
  * tcp_output, at the end of the receiver's batch when there is one: the
- * ACK owed for every segment of the batch goes out once (a stretch ACK of
- * at most one batch, as Linux's GRO makes them), and new data once for all
- * the ACKs of the batch.  Only for the synchronized states, where nothing
- * but an ACK or more data can come of it.
+ * ACK owed for the segments of the batch goes out once (a stretch ACK of
+ * at most a quarter window, as Linux's GRO makes them), and new data once
+ * for all the ACKs of the batch.  Only for the synchronized states, where
+ * nothing but an ACK or more data can come of it.
  */
 static void
 tcp_output_batched(struct tcpcb *tp)
 {
 	if ((tp->t_state != TCPS_ESTABLISHED &&
 	        tp->t_state != TCPS_CLOSE_WAIT) ||
+	    tp->t_unacked >= tcp_stretch_max(tp) ||
 	    !net_batch_so(tp->t_socket, NET_BATCH_OUTPUT, tcp_batch_output))
 		(void)tcp_output(tp);
 }
