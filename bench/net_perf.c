@@ -401,7 +401,9 @@ conn_client(void *arg)
 			die("read EOF");
 		j->o->close(s);
 	}
-	np_send("conn %llu", (unsigned long long)(t_now_ns() - t0));
+	uint64_t t1 = t_now_ns();
+	shmif_stats(j, "conn client");
+	np_send("conn %llu", (unsigned long long)(t1 - t0));
 	np_exit();
 }
 

@@ -37,14 +37,14 @@ struct ifnet;
 
 /* An address of an interface, of any family.  Held by reference. */
 struct ifaddr {
-	struct sockaddr_storage ifa_addr;      /* [I] */
-	struct sockaddr_storage ifa_netmask;   /* [L] */
+	struct sockaddr_storage ifa_addr;    /* [I] */
+	struct sockaddr_storage ifa_netmask; /* [L] */
 	struct sockaddr_storage ifa_broadaddr; /* [L] or the peer (p2p) */
-	struct ifnet *ifa_ifp;                 /* [I] */
-	unsigned ifa_refcnt;                   /* [a] */
-	int ifa_flags;                         /* [L] */
-	void (*ifa_free)(struct ifaddr *); /* [I] frees the containing struct */
-	struct ifaddr *ifa_next;           /* [L] on ifp->if_addrs */
+	struct ifnet *ifa_ifp;               /* [I] */
+	unsigned ifa_refcnt;                 /* [a] */
+	int ifa_flags;                       /* [L] */
+	void (*ifa_free)(struct ifaddr *);   /* [I] frees the containing struct */
+	struct ifaddr *ifa_next;             /* [L] on ifp->if_addrs */
 };
 void ifa_hold(struct ifaddr *ifa);
 void ifa_release(struct ifaddr *ifa);
@@ -65,17 +65,17 @@ struct ifnet {
 	int if_index;            /* [I] 1.. */
 	int if_flags;            /* [L] IFF_* (Linux values) */
 	int if_mtu;              /* [L] */
-	/* Bytes the link can hold for a receiver that is not reading yet
-	 * (shmif: half its ring, which writers overwrite); TCP offers no
+	int if_type;             /* [I] ARPHRD_ETHER, ARPHRD_LOOPBACK */
+	int if_hdrlen;           /* [I] link header length (14 for Ethernet) */
+	int if_addrlen;          /* [I] hardware address length (6) */
+	uint8_t if_hwaddr[6];    /* [L] */
+	void *if_softc;          /* [I] the driver's */
+	unsigned if_refcnt;      /* [a] */
+	bool if_detached;        /* [L] no new references */
+	/* [I] Bytes the link can hold for a receiver that is not reading
+	 * yet (shmif: half its ring, which writers overwrite); TCP offers no
 	 * larger receive window over it.  0: no such limit. */
-	unsigned if_maxwin;   /* [I] */
-	int if_type;          /* [I] ARPHRD_ETHER, ARPHRD_LOOPBACK */
-	int if_hdrlen;        /* [I] link header length (14 for Ethernet) */
-	int if_addrlen;       /* [I] hardware address length (6) */
-	uint8_t if_hwaddr[6]; /* [L] */
-	void *if_softc;       /* [I] the driver's */
-	unsigned if_refcnt;   /* [a] */
-	bool if_detached;     /* [L] no new references */
+	unsigned if_maxwin;
 
 	/* Driver operations.  if_transmit consumes m (frame with its link
 	 * header) and returns 0 or an errno (ENOBUFS when full, ENETDOWN). */
@@ -93,15 +93,14 @@ struct ifnet {
 	    const struct sockaddr *dst, struct rtentry *rt);
 	void (*if_input)(struct ifnet *ifp, struct mbuf *m);
 
-	struct ifaddr *if_addrs;  /* [L] */
-	struct if_stats if_stats; /* [a] */
-	void *if_pcap;            /* [a] capture file, NULL when off */
-	void *if_linkstr;         /* [d] */
-	struct ifnet *if_next;    /* [L] */
-	void *if_afdata[AF_MAX];  /* [I] per-family state (netinet: ARP) */
+	struct ifaddr *if_addrs;   /* [L] */
+	struct if_stats if_stats;  /* [a] */
+	void *if_pcap;             /* [a] capture file, NULL when off */
+	void *if_linkstr;          /* [d] */
+	struct ifnet *if_next;     /* [L] */
+	void *if_afdata[AF_MAX];   /* [I] per-family state (netinet: ARP) */
 };
-#define if_addstat(ifp, field, n)                                              \
-	__atomic_add_fetch(&(ifp)->if_stats.field, (n), __ATOMIC_RELAXED)
+#define if_addstat(ifp, field, n) __atomic_add_fetch(&(ifp)->if_stats.field, (n), __ATOMIC_RELAXED)
 
 extern krwlock_t ifnet_lock;
 
@@ -151,15 +150,15 @@ int if_create(const char *name, struct ifnet **ifpp);
 int if_destroy(const char *name);
 
 /* Ethernet (if_ethersubr.c). */
-#define ETHER_ADDR_LEN 6
-#define ETHER_HDR_LEN  14
-#define ETHER_MIN_LEN  60 /* without the FCS */
-#define ETHER_MAX_LEN  1514
-#define ETHERMTU       1500
-#define ETHERTYPE_IP   0x0800
-#define ETHERTYPE_ARP  0x0806
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_IPV6 0x86DD
+#define ETHER_ADDR_LEN  6
+#define ETHER_HDR_LEN   14
+#define ETHER_MIN_LEN   60 /* without the FCS */
+#define ETHER_MAX_LEN   1514
+#define ETHERMTU        1500
+#define ETHERTYPE_IP    0x0800
+#define ETHERTYPE_ARP   0x0806
+#define ETHERTYPE_VLAN  0x8100
+#define ETHERTYPE_IPV6  0x86DD
 struct ether_header {
 	uint8_t ether_dhost[ETHER_ADDR_LEN];
 	uint8_t ether_shost[ETHER_ADDR_LEN];
@@ -173,8 +172,7 @@ void ether_input(struct ifnet *ifp, struct mbuf *m);
 int ether_output(struct ifnet *ifp, struct mbuf *m, const struct sockaddr *dst,
     struct rtentry *rt);
 /* A protocol's input for an ethertype: consumes m (link header removed). */
-void ether_register_input(
-    uint16_t ethertype, void (*input)(struct ifnet *, struct mbuf *));
+void ether_register_input(uint16_t ethertype, void (*input)(struct ifnet *, struct mbuf *));
 /*
  * Next-hop resolution of a family for Ethernet output (netinet registers
  * ARP for AF_INET): fills enaddr and returns 0, or takes m (queued until

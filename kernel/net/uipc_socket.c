@@ -155,9 +155,9 @@ soq_unlink(struct socket *so)
 	else
 		head->so_qtail = so->so_qe_prev;
 	if (so->so_qwhich == 1)
-		head->so_q0len--;
+		atomic_store_relaxed(&head->so_q0len, head->so_q0len - 1);
 	else
-		head->so_qlen--;
+		atomic_store_relaxed(&head->so_qlen, head->so_qlen - 1);
 	so->so_qe_next = so->so_qe_prev = NULL;
 	so->so_qwhich = 0;
 	so->so_head = NULL;
@@ -182,9 +182,9 @@ soq_link(struct socket *head, struct socket *so, int which)
 		head->so_q = so;
 	*tailp = so;
 	if (which == 1)
-		head->so_q0len++;
+		atomic_store_relaxed(&head->so_q0len, head->so_q0len + 1);
 	else
-		head->so_qlen++;
+		atomic_store_relaxed(&head->so_qlen, head->so_qlen + 1);
 }
 
 /* Wakes accept(2) and pollers of listener head.  Holds soq_lock. */

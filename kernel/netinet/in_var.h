@@ -54,8 +54,7 @@ struct route_cache {
 };
 /* Returns rc's route for dst (looking it up again when stale), not held
  * beyond rc's own reference; NULL with *error set if unreachable. */
-struct rtentry *rtcache_lookup(
-    struct route_cache *rc, in_addr_t dst, int *error);
+struct rtentry *rtcache_lookup(struct route_cache *rc, in_addr_t dst, int *error);
 void rtcache_free(struct route_cache *rc);
 
 /* Multicast and per-socket IP options that ip_output needs. */
@@ -79,8 +78,8 @@ struct ip_moptions {
 #define IP_RAWOUTPUT      0x02 /* header complete (IP_HDRINCL) */
 #define IP_ROUTETOIF      0x04 /* SO_DONTROUTE: only on-link */
 #define IP_ALLOWBROADCAST 0x08 /* SO_BROADCAST */
-int ip_output(
-    struct mbuf *m, struct route_cache *rc, int flags, struct ip_moptions *imo);
+int ip_output(struct mbuf *m, struct route_cache *rc, int flags,
+    struct ip_moptions *imo);
 /* The source address for dst (the outgoing route's interface address). */
 int ip_select_source(in_addr_t dst, struct route_cache *rc, in_addr_t *srcp);
 /* MTU towards dst for transport segment sizing (route, then interface). */
@@ -99,8 +98,7 @@ extern int ip_defttl;     /* [a] */
  */
 struct ip_protocol {
 	void (*ipp_input)(struct mbuf *m, int off);
-	void (*ipp_ctlinput)(int cmd, in_addr_t dst, const struct ip *ip,
-	    int iplen, uint32_t mtu);
+	void (*ipp_ctlinput)(int cmd, in_addr_t dst, const struct ip *ip, int iplen, uint32_t mtu);
 };
 void ip_register_proto(int proto, const struct ip_protocol *ipp);
 /* Raw sockets see every packet of their protocol too (rip_input). */
@@ -137,36 +135,36 @@ uint16_t in_cksum_fold(uint32_t sum);
  */
 struct inpcbtable;
 struct inpcb {
-	struct socket *inp_socket;           /* [I] */
-	struct inpcbtable *inp_table;        /* [I] */
-	in_addr_t inp_laddr;                 /* [s,t] network order */
-	in_addr_t inp_faddr;                 /* [s,t] */
-	in_port_t inp_lport;                 /* [s,t] network order */
-	in_port_t inp_fport;                 /* [s,t] */
-	int inp_flags;                       /* [s] INP_* */
-	unsigned inp_refcnt;                 /* [a] */
-	uint8_t inp_ttl, inp_tos;            /* [s] IP_TTL, IP_TOS */
-	struct ip_moptions inp_moptions;     /* [s] */
-	struct route_cache inp_route;        /* [s] */
-	void *inp_ppcb;                      /* [s] the transport's (tcpcb) */
-	struct inpcb *inp_hnext;             /* [t] connection hash chain */
-	struct inpcb *inp_pnext;             /* [t] port hash chain */
+	struct socket *inp_socket;    /* [I] */
+	struct inpcbtable *inp_table; /* [I] */
+	in_addr_t inp_laddr;          /* [s,t] network order */
+	in_addr_t inp_faddr;          /* [s,t] */
+	in_port_t inp_lport;          /* [s,t] network order */
+	in_port_t inp_fport;          /* [s,t] */
+	int inp_flags;                /* [s] INP_* */
+	unsigned inp_refcnt;          /* [a] */
+	uint8_t inp_ttl, inp_tos;     /* [s] IP_TTL, IP_TOS */
+	struct ip_moptions inp_moptions; /* [s] */
+	struct route_cache inp_route; /* [s] */
+	void *inp_ppcb;               /* [s] the transport's (tcpcb) */
+	struct inpcb *inp_hnext;      /* [t] connection hash chain */
+	struct inpcb *inp_pnext;      /* [t] port hash chain */
 	struct inpcb *inp_lnext, *inp_lprev; /* [t] all pcbs of the table */
 	/* Appended for UDP and raw sockets. */
-	int inp_proto;                 /* [I] raw: the protocol */
-	int inp_hash;                  /* [t] which lists the pcb is on */
-	struct ip_mships *inp_mships;  /* [s] IP_ADD_MEMBERSHIP groups */
-	uint32_t inp_icmpfilter;       /* [s] ICMP_FILTER of raw ICMP */
-	uint64_t inp_drops;            /* [a] datagrams dropped (full) */
+	int inp_proto;                /* [I] raw: the protocol */
+	int inp_hash;                 /* [t] which lists the pcb is on */
+	struct ip_mships *inp_mships; /* [s] IP_ADD_MEMBERSHIP groups */
+	uint32_t inp_icmpfilter;      /* [s] ICMP_FILTER of raw ICMP */
+	uint64_t inp_drops;           /* [a] datagrams dropped (full) */
 	unsigned inp_hconn, inp_hport; /* [t] buckets it is hashed on */
 };
-#define INP_DEAD        0x01 /* detached: ignore */
-#define INP_HDRINCL     0x02
+#define INP_DEAD      0x01 /* detached: ignore */
+#define INP_HDRINCL   0x02
 #define INP_RECVPKTINFO 0x04
-#define INP_RECVTTL     0x08
-#define INP_RECVTOS     0x10
-#define INP_RECVERR     0x20
-#define INP_ANONPORT    0x40 /* the port was chosen by the kernel */
+#define INP_RECVTTL   0x08
+#define INP_RECVTOS   0x10
+#define INP_RECVERR   0x20
+#define INP_ANONPORT  0x40 /* the port was chosen by the kernel */
 
 struct inpcbtable *in_pcbtable_create(const char *name, int nbuckets);
 /* A new pcb for so (so_pcb set), in table tbl. */
@@ -189,15 +187,11 @@ struct inpcb *in_pcblookup(struct inpcbtable *tbl, in_addr_t faddr,
     in_port_t fport, in_addr_t laddr, in_port_t lport, bool wildcard);
 /* Calls fn for every live pcb (for /proc/net and ctlinput broadcasts),
  * holding the table lock: fn must not sleep or take a socket lock. */
-void in_pcbforeach(
-    struct inpcbtable *tbl, void (*fn)(struct inpcb *, void *), void *arg);
+void in_pcbforeach(struct inpcbtable *tbl, void (*fn)(struct inpcb *, void *), void *arg);
 /* Options at level SOL_IP common to all AF_INET sockets. */
-int in_ctloutput_ip(
-    int op, struct inpcb *inp, int name, void *val, socklen_t *len);
-void in_setsockaddr(
-    const struct inpcb *inp, struct sockaddr_storage *ss, socklen_t *len);
-void in_setpeeraddr(
-    const struct inpcb *inp, struct sockaddr_storage *ss, socklen_t *len);
+int in_ctloutput_ip(int op, struct inpcb *inp, int name, void *val, socklen_t *len);
+void in_setsockaddr(const struct inpcb *inp, struct sockaddr_storage *ss, socklen_t *len);
+void in_setpeeraddr(const struct inpcb *inp, struct sockaddr_storage *ss, socklen_t *len);
 
 /* Randomness for ISNs, ports and IP ids (keyed hash over kernel secrets). */
 uint32_t in_random32(void);
