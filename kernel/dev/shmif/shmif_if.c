@@ -350,7 +350,8 @@ shmif_put(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf *m, int len)
 	sp.sp_sec = (uint32_t)(now / 1000000000ULL);
 	sp.sp_usec = (uint32_t)(now % 1000000000ULL / 1000);
 	sp.sp_sender = sc->sc_uid;
-	bus->shm_last = off;
+	/* Atomic stores: sleepers read these two without the bus lock. */
+	__atomic_store_n(&bus->shm_last, off, __ATOMIC_RELAXED);
 	if (shmif_ring_write(bus, &off, &sp, sizeof(sp), &wrap) != 0)
 		return EINVAL;
 	for (; m != NULL; m = m->m_next) {
@@ -361,7 +362,8 @@ shmif_put(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf *m, int len)
 			return EINVAL;
 	}
 	if (wrap)
-		bus->shm_gen++;
+		__atomic_store_n(
+		    &bus->shm_gen, bus->shm_gen + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

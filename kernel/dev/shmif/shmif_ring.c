@@ -263,8 +263,8 @@ shmif_ring_reset(struct shmif_mem *bus)
 {
 	memset(bus->shm_data, 0, SHMIF_PKTHDRSIZE);
 	bus->shm_first = SHMIF_DATASIZE;
-	bus->shm_last = 0;
-	bus->shm_gen += 2;
+	__atomic_store_n(&bus->shm_last, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&bus->shm_gen, bus->shm_gen + 2, __ATOMIC_RELAXED);
 	bus->shm_magic = SHMIF_MAGIC;
 }
 
