@@ -5,9 +5,11 @@
  * temporary directory (tests/net/netproc.c), or on a TAP device in a
  * network namespace made for the run.
  *
- *	net_perf tcp REPS MIB     TCP bulk: two kernels over shmif, and Linux
- *	                          over its loopback with the same byte count
- *	                          (shmif_tcp_mibs, host_tcp_mibs)
+ *	net_perf tcp REPS MIB     TCP bulk: two kernels over shmif at MTU
+ *	                          1500, 9000 and 65535, and Linux over its
+ *	                          loopback (MTU 65536) with the same byte count
+ *	                          (shmif_tcp_mibs, shmif9k_tcp_mibs,
+ *	                          shmif64k_tcp_mibs, host_tcp_mibs)
  *	net_perf rr REPS N        1-byte request/response round trips over
  *	                          shmif and over loopback (shmif_rr_us,
  *	                          host_rr_us)
@@ -25,6 +27,8 @@
  *	                          prints "skip tap <reason>" when it cannot
  *
  * Kernel environment (RUMP_SHMIF_*, RUMP_NCPU) passes to the children.
+ * NET_PERF_ONLY=name runs only the samples of that name; NET_PERF_STATS=1
+ * makes the bulk children print their shmif counters to stderr.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -203,6 +207,38 @@ child_up(struct job *j)
 		np_netns_enter(j->netns);
 }
 
+/* NET_PERF_STATS=1: a kernel child prints its shmif0 counters to stderr. */
+static void
+shmif_stats(const struct job *j, const char *who)
+{
+	struct rump_shmif_stats st;
+
+	if (getenv("NET_PERF_STATS") == NULL || j->o != &rump_ops ||
+	    j->tapdev != NULL || rump_pub_shmif_stats("shmif0", &st) != 0)
+		return;
+	fprintf(stderr,
+	    "%s: rx %llu tx %llu overruns %llu doorbells %llu sleeps %llu "
+	    "nomem %llu\n",
+	    who, st.ss_rxframes, st.ss_txframes, st.ss_overruns,
+	    st.ss_doorbells, st.ss_sleeps, st.ss_nomem);
+	int fd = rump_sys_open("/proc/net/tcpstat", O_RDONLY);
+	if (fd >= 0) {
+		static char b[4096];
+		ssize_t n = rump_sys_read(fd, b, sizeof(b) - 1);
+
+		if (n > 0) {
+			b[n] = '\0';
+			for (char *l = strtok(b, "\n"); l != NULL;
+			     l = strtok(NULL, "\n"))
+				if (strstr(l, "rexmt") || strstr(l, "tlp") ||
+				    strstr(l, "timeo") || strstr(l, "oopack") ||
+				    strstr(l, "dup"))
+					fprintf(stderr, "%s:   %s\n", who, l);
+		}
+		rump_sys_close(fd);
+	}
+}
+
 /* ------------------------------------------------------------- bulk */
 
 static void
@@ -228,6 +264,7 @@ bulk_sink(void *arg)
 		die("read");
 	np_send("rx %llu %llu", (unsigned long long)total,
 	    (unsigned long long)(t_now_ns() - t0));
+	shmif_stats(j, "sink");
 	j->o->close(s);
 	np_exit();
 }
@@ -250,6 +287,7 @@ bulk_source(void *arg)
 		left -= (uint64_t)n;
 	}
 	j->o->close(s);
+	shmif_stats(j, "source");
 	np_send("done");
 	np_recv(buf, 64, 30000); /* stay until the sink has it all */
 	np_exit();
@@ -312,7 +350,9 @@ rr_client(void *arg)
 	for (int i = 0; i < j->n; i++)
 		if (j->o->write(s, &c, 1) != 1 || j->o->read(s, &c, 1) != 1)
 			die("round trip");
-	np_send("rr %llu", (unsigned long long)(t_now_ns() - t0));
+	uint64_t t1 = t_now_ns();
+	shmif_stats(j, "rr client");
+	np_send("rr %llu", (unsigned long long)(t1 - t0));
 	j->o->close(s);
 	np_exit();
 }
@@ -365,7 +405,9 @@ conn_client(void *arg)
 			die("read EOF");
 		j->o->close(s);
 	}
-	np_send("conn %llu", (unsigned long long)(t_now_ns() - t0));
+	uint64_t t1 = t_now_ns();
+	shmif_stats(j, "conn client");
+	np_send("conn %llu", (unsigned long long)(t1 - t0));
 	np_exit();
 }
 
@@ -387,6 +429,15 @@ conn_run(struct job *srv, struct job *cli)
 /* ------------------------------------------------------------ main */
 
 static int port = 7000;
+
+/* NET_PERF_ONLY=name runs only the benchmark of that name (profiling). */
+static bool
+want(const char *name)
+{
+	const char *e = getenv("NET_PERF_ONLY");
+
+	return e == NULL || *e == '\0' || strcmp(e, name) == 0;
+}
 
 static void
 pair(struct job *s, struct job *c, const struct ops *o, const char *bus)
@@ -481,32 +532,48 @@ main(int argc, char **argv)
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.bytes = bytes;
-			printf("shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("shmif_tcp_mibs"))
+				printf(
+				    "shmif_tcp_mibs %.1f\n", bulk_run(&s, &c));
 			pair(&s, &c, &rump_ops, np_path("bus9k"));
 			c.bytes = bytes;
 			s.mtu = c.mtu = 9000;
-			printf("shmif9k_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("shmif9k_tcp_mibs"))
+				printf("shmif9k_tcp_mibs %.1f\n",
+				    bulk_run(&s, &c));
+			pair(&s, &c, &rump_ops, np_path("bus64k"));
+			c.bytes = bytes;
+			s.mtu = c.mtu = 65535;
+			if (want("shmif64k_tcp_mibs"))
+				printf("shmif64k_tcp_mibs %.1f\n",
+				    bulk_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.bytes = bytes;
-			printf("host_tcp_mibs %.1f\n", bulk_run(&s, &c));
+			if (want("host_tcp_mibs"))
+				printf(
+				    "host_tcp_mibs %.1f\n", bulk_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "rr") == 0 && argc == 4) {
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.n = atoi(argv[3]);
-			printf("shmif_rr_us %.2f\n", rr_run(&s, &c));
+			if (want("shmif_rr_us"))
+				printf("shmif_rr_us %.2f\n", rr_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.n = atoi(argv[3]);
-			printf("host_rr_us %.2f\n", rr_run(&s, &c));
+			if (want("host_rr_us"))
+				printf("host_rr_us %.2f\n", rr_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "conn") == 0 && argc == 4) {
 		for (int i = 0; i < reps; i++) {
 			pair(&s, &c, &rump_ops, np_path("bus"));
 			c.n = atoi(argv[3]);
-			printf("shmif_conn_s %.0f\n", conn_run(&s, &c));
+			if (want("shmif_conn_s"))
+				printf("shmif_conn_s %.0f\n", conn_run(&s, &c));
 			pair(&s, &c, &host_ops, NULL);
 			c.n = atoi(argv[3]);
-			printf("host_conn_s %.0f\n", conn_run(&s, &c));
+			if (want("host_conn_s"))
+				printf("host_conn_s %.0f\n", conn_run(&s, &c));
 		}
 	} else if (strcmp(argv[1], "tap") == 0 && argc == 5) {
 		const char *why = tap_setup();

@@ -58,6 +58,8 @@ int rump_pub_shmif_create(const char *busfile, int *ifnum);
  *   nomem               frames dropped for want of an mbuf
  *   faultdrop, faultreorder  RUMP_SHMIF_FAULT at work
  *   doorbells, sleeps   doorbell writes; receiver sleeps waiting for one
+ *   csumok, csumbad     TCP/UDP checksums checked while copying a frame
+ *                       off the ring: right, wrong (left to the stack)
  */
 struct rump_shmif_stats {
 	unsigned long long ss_rxframes, ss_txframes;
@@ -65,6 +67,7 @@ struct rump_shmif_stats {
 	unsigned long long ss_overruns, ss_resets, ss_nomem;
 	unsigned long long ss_faultdrop, ss_faultreorder;
 	unsigned long long ss_doorbells, ss_sleeps;
+	unsigned long long ss_csumok, ss_csumbad;
 };
 int rump_pub_shmif_stats(const char *ifname, struct rump_shmif_stats *st);
 

@@ -114,11 +114,22 @@ extern bool boot_verbose;
 	} while (0)
 #define CTASSERT(e) _Static_assert(e, #e)
 
-/* Strings and memory (kern_string.c). */
+/*
+ * Strings and memory (kern_string.c, kernel/arch/<arch>/arch_string.c).
+ * The kernel is built -ffreestanding, which also means -fno-builtin: without
+ * the macros below every memcpy(&word, p, 8) would be an out-of-line call
+ * (the checksum loop, header copies).  Through __builtin_* the compiler
+ * inlines copies of known small size and calls the functions for the rest.
+ * The files that define them say (memcpy)(...) to escape the macro.
+ */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+#define memcpy(d, s, n)  __builtin_memcpy(d, s, n)
+#define memmove(d, s, n) __builtin_memmove(d, s, n)
+#define memset(d, c, n)  __builtin_memset(d, c, n)
+#define memcmp(a, b, n)  __builtin_memcmp(a, b, n)
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);

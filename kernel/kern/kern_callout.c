@@ -141,7 +141,9 @@ callout_halt(struct callout *c)
 {
 	bool was = callout_stop(c);
 
-	KASSERTMSG(curlwp != clock_lwp,
+	/* clock_lwp is set before clock_started (release), and only read
+	 * after it: the clock thread may be starting in another thread. */
+	KASSERTMSG(!atomic_load_acquire(&clock_started) || curlwp != clock_lwp,
 	    "callout_halt: called from a callout (would wait for itself)");
 	mutex_enter(&callout_lock);
 	while (c->c_flags & C_RUNNING)

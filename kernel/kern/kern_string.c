@@ -5,8 +5,7 @@
  */
 #include "kern.h"
 
-int
-memcmp(const void *a, const void *b, size_t n)
+int(memcmp)(const void *a, const void *b, size_t n)
 {
 	const unsigned char *p = a, *q = b;
 

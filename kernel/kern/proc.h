@@ -72,6 +72,7 @@ struct lwp {
 	int l_held[16];            /* [c] lockdebug: classes held, in order */
 	int l_cpuhint;             /* [c] index of the CPU last held */
 	void *l_private;           /* [c] for factions (e.g. the VFS) */
+	void *l_netbatch;          /* [c] the network's batch (net_batch.h) */
 	void *l_kthread;           /* [I] host thread of a kernel thread */
 	LIST_ENTRY(lwp) l_sibling; /* [p] */
 };

@@ -252,7 +252,8 @@ if_up(struct ifnet *ifp)
 	if (ifp->if_init != NULL && (error = ifp->if_init(ifp)) != 0)
 		return error;
 	rw_enter(&ifnet_lock, RW_WRITER);
-	ifp->if_flags |= IFF_UP | IFF_RUNNING;
+	atomic_store_relaxed(
+	    &ifp->if_flags, ifp->if_flags | IFF_UP | IFF_RUNNING);
 	rw_exit(&ifnet_lock);
 	return 0;
 }
@@ -264,7 +265,8 @@ if_down(struct ifnet *ifp)
 
 	rw_enter(&ifnet_lock, RW_WRITER);
 	wasup = (ifp->if_flags & IFF_UP) != 0;
-	ifp->if_flags &= ~(IFF_UP | IFF_RUNNING);
+	atomic_store_relaxed(
+	    &ifp->if_flags, ifp->if_flags & ~(IFF_UP | IFF_RUNNING));
 	rw_exit(&ifnet_lock);
 	if (wasup && ifp->if_stop != NULL)
 		ifp->if_stop(ifp);
@@ -484,8 +486,8 @@ ifioctl_kern(unsigned long cmd, struct ifreq *ifr)
 			    IFF_PROMISC | IFF_ALLMULTI;
 
 			rw_enter(&ifnet_lock, RW_WRITER);
-			ifp->if_flags =
-			    (ifp->if_flags & ~mask) | (flags & mask);
+			atomic_store_relaxed(&ifp->if_flags,
+			    (ifp->if_flags & ~mask) | (flags & mask));
 			rw_exit(&ifnet_lock);
 			if (ifp->if_ioctl != NULL)
 				(void)ifp->if_ioctl(ifp, SIOCSIFFLAGS, ifr);
@@ -503,7 +505,7 @@ ifioctl_kern(unsigned long cmd, struct ifreq *ifr)
 			error = mtu < 68 || mtu > 65536 ? EINVAL : 0;
 		if (error == 0) {
 			rw_enter(&ifnet_lock, RW_WRITER);
-			ifp->if_mtu = mtu;
+			atomic_store_relaxed(&ifp->if_mtu, mtu);
 			rw_exit(&ifnet_lock);
 			atomic_inc(&rt_generation);
 		}
@@ -748,8 +750,12 @@ static void
 if_proc_dev_one(struct ifnet *ifp, void *arg)
 {
 	struct pfs_buf *b = arg;
-	const struct if_stats *s = &ifp->if_stats;
+	struct if_stats st, *s = &st;
 
+	/* The counters are atomic ([a]); a snapshot of them. */
+	for (size_t i = 0; i < sizeof(st) / sizeof(uint64_t); i++)
+		((uint64_t *)&st)[i] = __atomic_load_n(
+		    &((const uint64_t *)&ifp->if_stats)[i], __ATOMIC_RELAXED);
 	pfs_printf(b,
 	    "%6s: %7llu %7llu %4llu %4llu %4llu %5llu %10llu %9llu "
 	    "%8llu %7llu %4llu %4llu %4llu %5llu %7llu %10llu\n",

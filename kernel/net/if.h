@@ -87,6 +87,10 @@ struct ifnet {
 	unsigned if_refcnt;      /* [a] */
 	bool if_detached;        /* [L] no new references */
 	int if_capenable;        /* [a] IFCAP_* on now (the driver sets it) */
+	/* [I] Bytes the link can hold for a receiver that is not reading
+	 * yet (shmif: half its ring, which writers overwrite); TCP offers no
+	 * larger receive window over it.  0: no such limit. */
+	unsigned if_maxwin;
 
 	/* Driver operations.  if_transmit consumes m (frame with its link
 	 * header) and returns 0 or an errno (ENOBUFS when full, ENETDOWN). */

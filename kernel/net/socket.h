@@ -115,6 +115,8 @@ struct socket {
 	struct socket *so_head;         /* the listener of a queued child */
 	struct socket *so_q0, *so_q;    /* incomplete, complete children */
 	struct socket *so_qe_next;      /* link on the head's queue */
+	/* The counts change under soq_lock with atomic stores: tcp_input
+	 * reads so_qlen without it (a full accept queue). */
 	int so_q0len, so_qlen, so_qlimit;
 	kauth_cred_t so_cred;           /* [I] creator's */
 	pid_t so_cpid;                  /* [I] creator's pid (SO_PEERCRED) */

@@ -21,6 +21,7 @@
  * queues and is taken after socket locks.
  */
 #include "net/net_impl.h"
+#include "net/net_batch.h"
 
 static kmutex_t soq_lock; /* [q]: so_head, so_q*, so_qe_*, so_q*len */
 uint64_t so_nextino;
@@ -154,9 +155,9 @@ soq_unlink(struct socket *so)
 	else
 		head->so_qtail = so->so_qe_prev;
 	if (so->so_qwhich == 1)
-		head->so_q0len--;
+		atomic_store_relaxed(&head->so_q0len, head->so_q0len - 1);
 	else
-		head->so_qlen--;
+		atomic_store_relaxed(&head->so_qlen, head->so_qlen - 1);
 	so->so_qe_next = so->so_qe_prev = NULL;
 	so->so_qwhich = 0;
 	so->so_head = NULL;
@@ -181,9 +182,9 @@ soq_link(struct socket *head, struct socket *so, int which)
 		head->so_q = so;
 	*tailp = so;
 	if (which == 1)
-		head->so_q0len++;
+		atomic_store_relaxed(&head->so_q0len, head->so_q0len + 1);
 	else
-		head->so_qlen++;
+		atomic_store_relaxed(&head->so_qlen, head->so_qlen + 1);
 }
 
 /* Wakes accept(2) and pollers of listener head.  Holds soq_lock. */
@@ -256,10 +257,19 @@ soabort(struct socket *so)
 
 /* ------------------------------------------------------ connection state */
 
+/*
+ * Wake who waits to read (sorwakeup) or write (sowwakeup) so.  Inside a
+ * packet batch (net_batch.h) the wakeup is recorded and done once when the
+ * batch ends, so a reader wakes once for everything a driver's receiver
+ * took off its ring.
+ */
 void
 sorwakeup(struct socket *so)
 {
 	KASSERT(solocked(so));
+	if (__predict_false(curlwp->l_netbatch != NULL) &&
+	    net_batch_so(so, NET_BATCH_RWAKE, NULL))
+		return;
 	if (so->so_rcv.sb_flags & SB_WAITING) {
 		so->so_rcv.sb_flags &= ~SB_WAITING;
 		cv_broadcast(&so->so_rcv.sb_cv);
@@ -271,6 +281,9 @@ void
 sowwakeup(struct socket *so)
 {
 	KASSERT(solocked(so));
+	if (__predict_false(curlwp->l_netbatch != NULL) &&
+	    net_batch_so(so, NET_BATCH_WWAKE, NULL))
+		return;
 	if (so->so_snd.sb_flags & SB_WAITING) {
 		so->so_snd.sb_flags &= ~SB_WAITING;
 		cv_broadcast(&so->so_snd.sb_cv);
@@ -782,6 +795,7 @@ sosend(struct socket *so, const struct sockaddr *addr, socklen_t addrlen,
 	bool atomic = (pr->pr_flags & PR_ATOMIC) != 0, nbio;
 	size_t resid, chunk;
 	struct mbuf *m, *last;
+	struct net_batch nb;
 	long space;
 	int error = 0;
 
@@ -853,7 +867,11 @@ sosend(struct socket *so, const struct sockaddr *addr, socklen_t addrlen,
 				;
 			last->m_flags |= M_EOR;
 		}
+		/* A burst of frames gets one doorbell (driver flush) at the
+		 * end; socket work is not deferred here (we hold so_lock). */
+		net_batch_begin(&nb, NET_BATCH_IFWORK);
 		error = pr->pr_send(so, m, addr, addrlen, control, flags);
+		net_batch_end(&nb);
 		control = NULL;
 		if (!solocked(so))
 			solock(so);

@@ -84,6 +84,8 @@ int ip_output(struct mbuf *m, struct route_cache *rc, int flags,
 int ip_select_source(in_addr_t dst, struct route_cache *rc, in_addr_t *srcp);
 /* MTU towards dst for transport segment sizing (route, then interface). */
 int ip_mtu_to(in_addr_t dst, struct route_cache *rc);
+/* The if_maxwin of the interface to dst (0: none, or local). */
+unsigned ip_maxwin_to(in_addr_t dst, struct route_cache *rc);
 extern int ip_forwarding; /* [a] /proc/sys/net/ipv4/ip_forward */
 extern int ip_defttl;     /* [a] */
 

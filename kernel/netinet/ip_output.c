@@ -161,6 +161,23 @@ ip_mtu_to(in_addr_t dst, struct route_cache *rc)
 	return mtu;
 }
 
+unsigned
+ip_maxwin_to(in_addr_t dst, struct route_cache *rc)
+{
+	struct route_cache tmp = {0};
+	struct rtentry *rt;
+	unsigned win = 0;
+	int error;
+
+	if (rc == NULL)
+		rc = &tmp;
+	rt = rtcache_lookup(rc, dst, &error);
+	if (rt != NULL && !(rc_classify(rc, dst, rt->rt_ifp) & RCF_LOCAL))
+		win = rt->rt_ifp->if_maxwin;
+	rtcache_free(&tmp);
+	return win;
+}
+
 /* ---------------------------------------------------------------- ids */
 
 struct ip_id_slot {

@@ -16,6 +16,7 @@
  * and the next in-order data segment with nothing queued out of order.
  */
 #include "netinet/tcp_var.h"
+#include "net/net_batch.h"
 
 struct tcp_opt {
 	int to_flags;
@@ -406,7 +407,7 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 		tp->t_flags |= TF_ACKNOW;
 	} else if (tp->t_flags & TF_QUICKACK)
 		tp->t_flags |= TF_ACKNOW;
-	else if (tp->t_unacked >= 2 * MAX(tp->t_rcvmss, 1u))
+	else if (tp->t_unacked >= 2 * tcp_rcvmss(tp))
 		tp->t_flags |= TF_ACKNOW;
 	else if (!(tp->t_flags & TF_DELACK)) {
 		tp->t_flags |= TF_DELACK;
@@ -414,6 +415,51 @@ tcp_ack_policy(struct tcpcb *tp, int tlen, bool push)
 		    tp, TCPT_DELACK, atomic_load_relaxed(&tcp_tun.delack_ns));
 	}
 	(void)push;
+}
+
+/* ------------------------------------------------------- batched output */
+
+/* The deferred tcp_output of a batch (net_batch.h); so is locked. */
+static void
+tcp_batch_output(struct socket *so)
+{
+	struct tcpcb *tp = sototcpcb(so);
+
+	if (tp != NULL && !(tp->t_flags & TF_DEAD) &&
+	    tp->t_state != TCPS_CLOSED)
+		(void)tcp_output(tp);
+}
+
+/*
+ * How much data a deferred ACK may cover: a quarter of the window we can
+ * offer, so that the sender has room to go on sending while the batch is
+ * still being taken in; at least two segments.
+ */
+static uint32_t
+tcp_stretch_max(const struct tcpcb *tp)
+{
+	uint32_t w = (uint32_t)MIN(tp->t_socket->so_rcv.sb_hiwat, UINT32_MAX);
+
+	if (tp->t_rwin_clamp != 0 && tp->t_rwin_clamp < w)
+		w = tp->t_rwin_clamp;
+	return MAX(w / 4, 2 * tcp_rcvmss(tp));
+}
+
+/*
+ * tcp_output, at the end of the receiver's batch when there is one: the
+ * ACK owed for the segments of the batch goes out once (a stretch ACK of
+ * at most a quarter window, as Linux's GRO makes them), and new data once
+ * for all the ACKs of the batch.  Only for the synchronized states, where
+ * nothing but an ACK or more data can come of it.
+ */
+static void
+tcp_output_batched(struct tcpcb *tp)
+{
+	if ((tp->t_state != TCPS_ESTABLISHED &&
+	        tp->t_state != TCPS_CLOSE_WAIT) ||
+	    tp->t_unacked >= tcp_stretch_max(tp) ||
+	    !net_batch_so(tp->t_socket, NET_BATCH_OUTPUT, tcp_batch_output))
+		(void)tcp_output(tp);
 }
 
 /* ---------------------------------------------------------------- listen */
@@ -780,7 +826,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 			sowwakeup(so);
 			if (so->so_snd.sb_cc > tp->snd_nxt - tp->snd_una ||
 			    (tp->t_flags & TF_NEEDFIN))
-				(void)tcp_output(tp);
+				tcp_output_batched(tp);
 			m_freem(m);
 			return false;
 		}
@@ -793,7 +839,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 			sorwakeup(so);
 			tcp_ack_policy(tp, tlen, (thflags & TH_PSH) != 0);
 			if (tp->t_flags & TF_ACKNOW)
-				(void)tcp_output(tp);
+				tcp_output_batched(tp);
 			return false;
 		}
 	}
@@ -1263,7 +1309,7 @@ tcp_input_conn(struct tcpcb *tp, struct tcp_seg *s, struct mbuf *m)
 	if (wakewriter)
 		sowwakeup(so);
 	if (needoutput || (tp->t_flags & TF_ACKNOW))
-		(void)tcp_output(tp);
+		tcp_output_batched(tp);
 	return false;
 
 dropafterack:

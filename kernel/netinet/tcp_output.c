@@ -218,6 +218,9 @@ tcp_rcv_window(struct tcpcb *tp)
 	win = (uint32_t)space;
 	if (win < so->so_rcv.sb_hiwat / 4 && win < tp->t_maxseg)
 		win = 0;
+	/* No more than the link can hold for us (shmif's ring). */
+	if (tp->t_rwin_clamp != 0 && win > tp->t_rwin_clamp)
+		win = tp->t_rwin_clamp;
 	adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 	if (win < adv)
 		win = adv;
@@ -838,6 +841,12 @@ again:
 				tcp_rexmt_arm(tp);
 			}
 		}
+		/* Data soon after data came in: a request/response
+		 * exchange, whose replies carry the ACKs (tcp_rcvd). */
+		if (len > 0 && tp->t_lastdata_rcv_ns != 0 &&
+		    now - tp->t_lastdata_rcv_ns <
+		        atomic_load_relaxed(&tcp_tun.delack_ns))
+			tp->t_flags |= TF_PINGPONG;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_unacked = 0;
 		tcp_timer_disarm(tp, TCPT_DELACK);

@@ -331,6 +331,8 @@ tcp_mss_update(struct tcpcb *tp)
 	if (mss < 64)
 		mss = 64;
 	tp->t_maxseg = mss;
+	tp->t_rwin_clamp =
+	    ip_maxwin_to(tp->t_inpcb->inp_faddr, &tp->t_inpcb->inp_route);
 }
 
 /* ---------------------------------------------------------- ICMP errors */

@@ -269,6 +269,8 @@ static void
 tcp_timer_delack(struct tcpcb *tp)
 {
 	if (tp->t_flags & TF_DELACK) {
+		/* No reply carried the ACK in time: not interactive. */
+		tp->t_flags &= ~TF_PINGPONG;
 		tp->t_flags |= TF_ACKNOW;
 		(void)tcp_output(tp);
 	}

@@ -297,10 +297,14 @@ tcp_rcvd(struct socket *so, int flags __unused)
 	/*
 	 * A delayed ACK is owed and the reader took the data (as Linux's
 	 * tcp_cleanup_rbuf): ACK now; the sender may be waiting for it to
-	 * free its buffer.
+	 * free its buffer.  Not for an emptied buffer in a request/response
+	 * exchange (TF_PINGPONG, Linux's pingpong mode): the reply that
+	 * follows carries the ACK, and the delayed-ACK timer covers a
+	 * reply that does not come.
 	 */
 	if ((tp->t_flags & TF_DELACK) &&
-	    (so->so_rcv.sb_cc == 0 || tp->t_unacked >= tp->t_rcvmss))
+	    ((so->so_rcv.sb_cc == 0 && !(tp->t_flags & TF_PINGPONG)) ||
+	        tp->t_unacked >= tcp_rcvmss(tp)))
 		tp->t_flags |= TF_ACKNOW;
 	(void)tcp_output(tp);
 }

@@ -171,6 +171,7 @@ struct tcpcb {
 	uint32_t t_ourmss;       /* [s] MSS we announced */
 	uint32_t t_usermss;      /* [s] TCP_MAXSEG, 0 = none */
 	uint32_t t_pmtu;         /* [s] path MTU in use */
+	uint32_t t_rwin_clamp;   /* [s] the route's if_maxwin, 0: none */
 	uint32_t ts_recent;      /* [s] TSval to echo */
 	uint64_t ts_recent_age;  /* [s] when ts_recent was set (ns) */
 	uint32_t ts_offset;      /* [s] random offset of our TSval clock */
@@ -274,6 +275,7 @@ struct tcpcb {
 #define TF_TLP_ARMED   0x00800000 /* TCPT_REXMT is a tail loss probe timer */
 #define TF_TLP_SENT    0x01000000 /* a probe went out, no progress yet */
 #define TF_RXT_MARK    0x02000000 /* the hole at snd_una was resent */
+#define TF_PINGPONG    0x04000000 /* interactive: replies carry our ACKs */
 
 /* Tunables (tcp_subr.c), read without a lock ([a]). */
 struct tcp_tunables {
@@ -385,6 +387,19 @@ void tcp_keep_arm(struct tcpcb *tp);
 extern const struct protosw tcp_protosw[];
 extern struct domain tcp_domain;
 void tcp_usrclosed(struct tcpcb *tp);
+
+/*
+ * The peer's segment size as the ACK rules see it: the largest segment it
+ * sent, but never less than the default MSS (as Linux's rcv_mss), so that
+ * tiny segments do not make every byte "a full segment" to ACK at once.
+ */
+static inline uint32_t
+tcp_rcvmss(const struct tcpcb *tp)
+{
+	uint32_t floor = MIN((uint32_t)TCP_DEFAULT_MSS, tp->t_ourmss);
+
+	return MAX(tp->t_rcvmss, MAX(floor, 1u));
+}
 
 static inline struct tcpcb *
 sototcpcb(struct socket *so)

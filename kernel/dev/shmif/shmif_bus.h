@@ -69,10 +69,12 @@ struct shmif_pkthdr {
 
 /*
  * The largest frame rumpk writes or accepts: an Ethernet frame of the
- * largest MTU shmif allows (SIOCSIFMTU up to SHMIF_MAXMTU; NetBSD only
- * writes and accepts 1514).  A header with a larger sp_len is corrupt.
+ * largest MTU shmif allows (SIOCSIFMTU up to SHMIF_MAXMTU, the largest
+ * IPv4 packet, like Linux's loopback; NetBSD only writes and accepts
+ * 1514, so large MTUs are for buses between rumpk kernels).  The format
+ * is the same for any length.  A header with a larger sp_len is corrupt.
  */
-#define SHMIF_MAXMTU   9000
+#define SHMIF_MAXMTU   65535
 #define SHMIF_MAXFRAME (SHMIF_MAXMTU + 14)
 
 _Static_assert(sizeof(struct shmif_mem) == SHMIF_HDRSIZE, "shmif_mem");

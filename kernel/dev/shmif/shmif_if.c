@@ -15,11 +15,22 @@
  * Sending runs in the caller's thread: take the bus lock, copy the frame
  * from its mbufs into the ring, unlock, ring the doorbell (see below).
  * Receiving runs in one kernel thread per interface: it takes the bus lock,
- * copies every new frame meant for it (up to a batch) into fresh mbufs,
- * unlocks and hands them to ifp->if_input; when the ring has nothing new
- * it spins a little without its virtual CPU (RUMP_SHMIF_SPIN_US; by
- * default 20 on hosts of more than two cores, else none) and then sleeps
- * until a doorbell (rumpcomp_shmif_watchwait, inotify on the bus file).
+ * copies every new frame meant for it (up to SHMIF_RXBATCH per hold) into
+ * fresh mbufs, checking TCP/UDP checksums while it copies
+ * (shmif_getframe), unlocks and hands them to ifp->if_input, and goes on
+ * until the ring is drained (or SHMIF_RXBUDGET frames), all inside one
+ * net_batch (net/net_batch.h): the readers it wakes, the ACKs TCP owes and
+ * the data those ACKs let out, and the doorbell after them, come once at
+ * the end of the batch rather than once per frame.  When the ring has
+ * nothing new it spins a little without its virtual CPU
+ * (RUMP_SHMIF_SPIN_US; by default 20 on hosts of more than two cores,
+ * else none) and then sleeps until a doorbell (rumpcomp_shmif_watchwait,
+ * inotify on the bus file).
+ *
+ * MTU: 1500 by default (NetBSD's readers take no more); SIOCSIFMTU up to
+ * SHMIF_MAXMTU (65535) for buses between rumpk kernels.  Writers overwrite
+ * frames that a slow reader has not read, so the interface tells TCP not
+ * to offer a window beyond half the ring (if_maxwin).
  *
  * Doorbells.  NetBSD's readers sleep until the bus file is written, so
  * every frame must be followed by a doorbell write (a 4-byte pwrite of
@@ -33,7 +44,10 @@
  * by a doorbell within that delay plus a clock tick (readers that do not
  * count themselves — NetBSD's — see every frame, at worst that late), and
  * between our kernels a busy bus needs almost no doorbell system calls.
- * RUMP_SHMIF_DOORBELL=0 rings after every frame, as NetBSD does.
+ * RUMP_SHMIF_DOORBELL=0 rings after every frame, as NetBSD does.  Frames
+ * sent inside a net_batch (a burst from tcp_output, or what the receiver
+ * sends while draining) take that decision once, at the end of the batch
+ * or after an eighth of the ring (SHMIF_BELL_BYTES), whichever is first.
  *
  * Life of the bus attachment (struct shmif_att): made when the link string
  * is set, referenced by the interface (sc_att), by the receiver while it
@@ -51,6 +65,7 @@
 #include "kern/proc.h"
 #include "net/if.h"
 #include "net/mbuf.h"
+#include "net/net_batch.h"
 #include "dev/shmif/shmif_impl.h"
 #include "dev/shmif/shmif_user.h"
 #include "dev/shmif/if_fault.h"
@@ -58,7 +73,10 @@
 
 extern int kern_running; /* kern_syscall.c */
 
-#define SHMIF_RXBATCH     32   /* frames copied per hold of the bus lock */
+#define SHMIF_RXBATCH  32  /* frames copied per hold of the bus lock */
+#define SHMIF_RXBUDGET 256 /* frames handed up per net_batch */
+/* Bytes a batch may write before it must ring (an eighth of the ring). */
+#define SHMIF_BELL_BYTES  (SHMIF_DATASIZE / 8)
 #define SHMIF_WAIT_MS     1000 /* longest sleep without a doorbell */
 #define SHMIF_DOORBELL_NS 100000ULL
 #define SHMIF_ALIGN       2 /* puts the IP header on a 4-byte boundary */
@@ -93,6 +111,7 @@ struct shmif_sc {
 	uint64_t sc_bell_ns;     /* [I] see Doorbells; 0: after every frame */
 	uint64_t sc_lastbell;    /* [a] uptime of the last doorbell */
 	unsigned sc_bellpending; /* [a] a frame waits for its doorbell */
+	unsigned sc_batchbytes;  /* [a] written by batches since a doorbell */
 	struct callout sc_bellco;
 
 	struct rump_shmif_stats sc_st; /* [a] */
@@ -237,7 +256,48 @@ shmif_bell_callout(void *arg)
 	rw_exit(&sc->sc_attlock);
 }
 
-/* After a frame was written (the bus unlocked): wake who needs it. */
+static void shmif_doorbell(struct shmif_sc *sc, struct shmif_att *sa);
+
+/* The doorbell of frames that a net_batch wrote (its driver flush). */
+static void
+shmif_bell_flush(void *arg)
+{
+	struct shmif_sc *sc = arg;
+
+	atomic_store_relaxed(&sc->sc_batchbytes, 0);
+	rw_enter(&sc->sc_attlock, RW_READER);
+	if (sc->sc_att != NULL)
+		shmif_doorbell(sc, sc->sc_att);
+	rw_exit(&sc->sc_attlock);
+	if_release(&sc->sc_if);
+}
+
+/*
+ * After a frame of len bytes was written (the bus unlocked).  Inside a
+ * packet batch (a burst from tcp_output, or the ACKs and data our receiver
+ * sends while it drains the ring) the doorbell waits for the end of the
+ * batch, or until the batch wrote an eighth of the ring.
+ */
+static void
+shmif_doorbell_after(struct shmif_sc *sc, struct shmif_att *sa, int len)
+{
+	if (curlwp->l_netbatch != NULL &&
+	    atomic_load_relaxed(&sc->sc_batchbytes) < SHMIF_BELL_BYTES) {
+		int r = net_batch_flush(shmif_bell_flush, sc);
+
+		if (r == 1)
+			if_hold(&sc->sc_if); /* shmif_bell_flush drops it */
+		if (r != 0) {
+			__atomic_add_fetch(&sc->sc_batchbytes, (unsigned)len,
+			    __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	atomic_store_relaxed(&sc->sc_batchbytes, 0);
+	shmif_doorbell(sc, sa);
+}
+
+/* After frames were written (the bus unlocked): wake who needs it. */
 static void
 shmif_doorbell(struct shmif_sc *sc, struct shmif_att *sa)
 {
@@ -290,7 +350,8 @@ shmif_put(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf *m, int len)
 	sp.sp_sec = (uint32_t)(now / 1000000000ULL);
 	sp.sp_usec = (uint32_t)(now % 1000000000ULL / 1000);
 	sp.sp_sender = sc->sc_uid;
-	bus->shm_last = off;
+	/* Atomic stores: sleepers read these two without the bus lock. */
+	__atomic_store_n(&bus->shm_last, off, __ATOMIC_RELAXED);
 	if (shmif_ring_write(bus, &off, &sp, sizeof(sp), &wrap) != 0)
 		return EINVAL;
 	for (; m != NULL; m = m->m_next) {
@@ -301,7 +362,8 @@ shmif_put(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf *m, int len)
 			return EINVAL;
 	}
 	if (wrap)
-		bus->shm_gen++;
+		__atomic_store_n(
+		    &bus->shm_gen, bus->shm_gen + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -339,7 +401,7 @@ shmif_transmit(struct ifnet *ifp, struct mbuf *m)
 	shmif_unlockbus(bus);
 	if (error == 0) {
 		sc_stat(sc, ss_txframes, 1);
-		shmif_doorbell(sc, sa);
+		shmif_doorbell_after(sc, sa, len);
 	}
 	rw_exit(&sc->sc_attlock);
 	m_freem(m);
@@ -405,6 +467,110 @@ shmif_wanted(
 }
 
 /*
+ * Where the TCP or UDP segment of an IPv4 frame (the len bytes at ring
+ * offset off) starts, when the driver can check its checksum: an
+ * unfragmented packet that fills the frame exactly (no Ethernet padding).
+ * 0 otherwise: the stack checks what we cannot.  *pseudo is the sum of
+ * the pseudo-header (in_cksum.c's memory order).
+ */
+static uint32_t
+shmif_csum_l4off(
+    const struct shmif_mem *bus, uint32_t off, uint32_t len, uint64_t *pseudo)
+{
+	uint8_t h[ETHER_HDR_LEN + 20];
+	uint32_t hl, src, dst;
+	bool wrap = false;
+
+	if (len < sizeof(h))
+		return 0;
+	shmif_ring_read(bus, h, off, sizeof(h), &wrap);
+	hl = (uint32_t)(h[14] & 0x0f) * 4;
+	if (h[12] != 0x08 || h[13] != 0x00 || (h[14] >> 4) != 4 || hl < 20 ||
+	    ETHER_HDR_LEN + hl > len ||
+	    ((uint32_t)h[16] << 8 | h[17]) != len - ETHER_HDR_LEN ||
+	    ((h[20] & 0x3f) | h[21]) != 0 || (h[23] != 6 && h[23] != 17))
+		return 0;
+	memcpy(&src, h + 26, 4);
+	memcpy(&dst, h + 30, 4);
+	*pseudo = (uint64_t)src + dst + htons((uint16_t)h[23]) +
+	    htons((uint16_t)(len - ETHER_HDR_LEN - hl));
+	return ETHER_HDR_LEN + hl;
+}
+
+/*
+ * A packet of the len bytes of frame at ring offset off: in one cluster,
+ * or for frames beyond a big cluster a big cluster and a small one.
+ *
+ * The TCP or UDP checksum is checked here while the frame is copied out
+ * of the ring (one pass over the data, not a copy and then the stack's
+ * in_cksum); a frame that passes is marked M_CSUM_DATA_OK, one that does
+ * not or cannot be checked here goes up unmarked and the stack checks it
+ * (and drops it if it is wrong).  Senders still compute every checksum,
+ * so what is on the bus is right for tcpdump and NetBSD.
+ */
+static struct mbuf *
+shmif_getframe(struct shmif_sc *sc, const struct shmif_mem *bus, uint32_t off,
+    uint32_t len)
+{
+	struct shmif_cksum cs = {0, false};
+	struct mbuf *m, *n;
+	uint32_t first = len, rest = 0, l4off;
+	uint64_t pseudo = 0;
+	bool wrap = false;
+
+	if (len + SHMIF_ALIGN <= MCLBYTES)
+		m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MCLBYTES);
+	else {
+		m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MBIGCLBYTES);
+		if (len + SHMIF_ALIGN > MBIGCLBYTES) {
+			first = MBIGCLBYTES - SHMIF_ALIGN;
+			rest = len - first;
+		}
+	}
+	if (m == NULL)
+		return NULL;
+	m->m_data += SHMIF_ALIGN;
+	l4off = shmif_csum_l4off(bus, off, len, &pseudo);
+	if (l4off == 0)
+		off = shmif_ring_read(bus, m->m_data, off, first, &wrap);
+	else {
+		off = shmif_ring_read(bus, m->m_data, off, l4off, &wrap);
+		off = shmif_ring_read_sum(
+		    bus, m->m_data + l4off, off, first - l4off, &wrap, &cs);
+	}
+	m->m_len = (int)first;
+	m->m_pkthdr.len = (int)len;
+	if (rest > 0) {
+		CTASSERT(
+		    SHMIF_MAXFRAME + SHMIF_ALIGN <= MBIGCLBYTES + MCLBYTES);
+		if ((n = m_getcl(M_DONTWAIT, MT_DATA, 0, MCLBYTES)) == NULL) {
+			m_freem(m);
+			return NULL;
+		}
+		if (l4off == 0)
+			shmif_ring_read(bus, n->m_data, off, rest, &wrap);
+		else
+			shmif_ring_read_sum(
+			    bus, n->m_data, off, rest, &wrap, &cs);
+		n->m_len = (int)rest;
+		m->m_next = n;
+	}
+	if (l4off != 0) {
+		uint64_t t = pseudo + cs.ics_sum;
+
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		if (t == 0xffff) {
+			m->m_pkthdr.csum_flags |= M_CSUM_DATA_OK;
+			sc_stat(sc, ss_csumok, 1);
+		} else
+			sc_stat(sc, ss_csumbad, 1);
+	}
+	return m;
+}
+
+/*
  * Takes the new frames off the locked bus, up to SHMIF_RXBATCH of those we
  * want, into q[]; returns how many, and in *progress whether the read
  * position moved at all.  *lastp and *genp are the bus state to wait on when
@@ -442,10 +608,18 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 		if (bus->shm_gen < sc->sc_devgen ||
 		    !shmif_ring_stillvalid(
 		        bus, sc->sc_nextpkt, sc->sc_devgen, lastoff)) {
-			/* Overrun (or the bus started over): go to first. */
+			/*
+			 * Overrun (or the bus started over): go to first, in
+			 * the generation before the end of the newest frame
+			 * when the valid region wraps, as stillvalid counts
+			 * it.  (Comparing first with the start of the newest
+			 * frame, as NetBSD does, is wrong by one when that
+			 * frame wraps, and the reader would find itself
+			 * overrun again and again.)
+			 */
 			sc_stat(sc, ss_overruns, 1);
 			sc->sc_nextpkt = bus->shm_first;
-			sc->sc_devgen = bus->shm_first > bus->shm_last
+			sc->sc_devgen = bus->shm_first >= lastoff
 			    ? bus->shm_gen - 1
 			    : bus->shm_gen;
 		}
@@ -477,18 +651,11 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 		shmif_ring_read(bus, eh, dataoff, sizeof(eh), &wrap);
 		if (!shmif_wanted(sc, sp.sp_sender, eh, &flags))
 			continue;
-		if (sp.sp_len + SHMIF_ALIGN <= MCLBYTES)
-			m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MCLBYTES);
-		else
-			m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR, MBIGCLBYTES);
-		if (m == NULL) {
+		if ((m = shmif_getframe(sc, bus, dataoff, sp.sp_len)) == NULL) {
 			sc_stat(sc, ss_nomem, 1);
 			if_addstat(ifp, ifs_iqdrops, 1);
 			continue;
 		}
-		m->m_data += SHMIF_ALIGN;
-		shmif_ring_read(bus, m->m_data, dataoff, sp.sp_len, &wrap);
-		m->m_len = m->m_pkthdr.len = (int)sp.sp_len;
 		m->m_pkthdr.rcvif = ifp;
 		m->m_flags |= flags;
 		q[n++] = m;
@@ -520,21 +687,33 @@ shmif_rcv_bus(struct shmif_sc *sc, struct shmif_att *sa)
 	while (atomic_load_relaxed(&sc->sc_running) &&
 	    atomic_load_relaxed(&sc->sc_att) == sa &&
 	    !atomic_load_relaxed(&sc->sc_dying)) {
-		shmif_lockbus(bus);
-		n = shmif_take(sc, bus, q, &progress, &last, &gen);
-		shmif_unlockbus(bus);
-		for (int i = 0; i < n; i++)
-			shmif_deliver(sc, q[i], &held);
-		if (progress)
-			continue;
-		if (held != NULL) {
+		struct net_batch nb;
+		int budget = SHMIF_RXBUDGET;
+
+		/*
+		 * Drain the ring in one batch (up to a budget): the stack's
+		 * wakeups, ACKs and doorbells come once, at its end.
+		 */
+		net_batch_begin(&nb, NET_BATCH_ALL);
+		do {
+			shmif_lockbus(bus);
+			n = shmif_take(sc, bus, q, &progress, &last, &gen);
+			shmif_unlockbus(bus);
+			for (int i = 0; i < n; i++)
+				shmif_deliver(sc, q[i], &held);
+			budget -= MAX(n, 1);
+		} while (progress && budget > 0);
+		if (!progress && held != NULL) {
 			/* Nothing came after it: deliver it now. */
 			struct mbuf *m = held;
 
 			held = NULL;
 			shmif_deliver(sc, m, &held);
-			continue;
+			progress = true;
 		}
+		net_batch_end(&nb);
+		if (progress)
+			continue;
 		(void)rumpcomp_shmif_watchwait(sa->sa_watch, bus, last, gen,
 		    sc->sc_spin_ns, SHMIF_WAIT_MS, &sc->sc_rxcounted, &slept);
 		if (slept)
@@ -712,6 +891,7 @@ shmif_clone_create(
 	ifp->if_softc = sc;
 	ifp->if_flags = IFF_BROADCAST | IFF_MULTICAST;
 	ifp->if_mtu = ETHERMTU;
+	ifp->if_maxwin = SHMIF_DATASIZE / 2;
 	ifp->if_init = shmif_init;
 	ifp->if_stop = shmif_stop;
 	ifp->if_transmit = shmif_transmit;

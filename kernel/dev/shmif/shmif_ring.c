@@ -77,6 +77,105 @@ shmif_ring_read(const struct shmif_mem *bus, void *dst, uint32_t off,
 	return len - chunk;
 }
 
+static inline uint64_t
+add64(uint64_t s, uint64_t x)
+{
+	uint64_t r;
+
+	if (__builtin_add_overflow(s, x, &r))
+		r++;
+	return r;
+}
+
+static inline uint32_t
+fold16(uint64_t s)
+{
+	s = (s & 0xffffffffULL) + (s >> 32);
+	s = (s & 0xffffffffULL) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+/*
+ * Copies n bytes from s to d and returns their ones-complement sum, 64-bit
+ * words added with end-around carry, as if s were at an even offset of the
+ * stream: one pass over the data instead of a copy and then a checksum.
+ */
+static uint64_t
+cksum_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+	uint64_t sum = 0, a, b, c, e;
+
+	while (n >= 32) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		memcpy(&c, s + 16, 8);
+		memcpy(&e, s + 24, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + 8, &b, 8);
+		memcpy(d + 16, &c, 8);
+		memcpy(d + 24, &e, 8);
+		sum = add64(sum, a);
+		sum = add64(sum, b);
+		sum = add64(sum, c);
+		sum = add64(sum, e);
+		s += 32;
+		d += 32;
+		n -= 32;
+	}
+	while (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(d, &a, 8);
+		sum = add64(sum, a);
+		s += 8;
+		d += 8;
+		n -= 8;
+	}
+	if (n > 0) {
+		a = 0;
+		memcpy(&a, s, n); /* an odd last byte pads with zero */
+		memcpy(d, s, n);
+		sum = add64(sum, a);
+	}
+	return sum;
+}
+
+/* Adds a piece of n bytes, summed as if even (part), to *cs. */
+static void
+cksum_add(struct shmif_cksum *cs, uint64_t part, uint32_t n)
+{
+	uint32_t p = fold16(part);
+
+	if (cs->ics_odd)
+		p = ((p & 0xff) << 8) | (p >> 8);
+	cs->ics_sum = fold16((uint64_t)cs->ics_sum + p);
+	if (n & 1)
+		cs->ics_odd = !cs->ics_odd;
+}
+
+uint32_t
+shmif_ring_read_sum(const struct shmif_mem *bus, void *dst, uint32_t off,
+    uint32_t len, bool *wrap, struct shmif_cksum *cs)
+{
+	uint32_t chunk;
+
+	KASSERT(off <= SHMIF_DATASIZE && len < SHMIF_DATASIZE / 2);
+	chunk = MIN(len, SHMIF_DATASIZE - off);
+	if (chunk)
+		cksum_add(
+		    cs, cksum_copy(dst, bus->shm_data + off, chunk), chunk);
+	if (off + chunk == SHMIF_DATASIZE)
+		*wrap = true;
+	if (chunk == len)
+		return (off + chunk) % SHMIF_DATASIZE;
+	cksum_add(cs,
+	    cksum_copy((uint8_t *)dst + chunk, bus->shm_data, len - chunk),
+	    len - chunk);
+	return len - chunk;
+}
+
 /*
  * The offset of the frame after the one at off, in *nextp; EINVAL if the
  * header at off is corrupt.
@@ -164,8 +263,8 @@ shmif_ring_reset(struct shmif_mem *bus)
 {
 	memset(bus->shm_data, 0, SHMIF_PKTHDRSIZE);
 	bus->shm_first = SHMIF_DATASIZE;
-	bus->shm_last = 0;
-	bus->shm_gen += 2;
+	__atomic_store_n(&bus->shm_last, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&bus->shm_gen, bus->shm_gen + 2, __ATOMIC_RELAXED);
 	bus->shm_magic = SHMIF_MAGIC;
 }
 
