@@ -102,8 +102,18 @@ struct shmif_sc {
 	bool sc_dying;       /* [l] the receiver must exit */
 	struct lwp *sc_rcvl; /* [I] the receiver */
 
-	uint32_t sc_nextpkt;      /* [r] where the receiver reads next */
-	uint64_t sc_devgen;       /* [r] the generation it reads in */
+	uint32_t sc_nextpkt; /* [r] where the receiver reads next */
+	uint64_t sc_devgen;  /* [r] the generation it reads in */
+	/*
+	 * [l] Where the receiver starts: if_init takes the end of the bus
+	 * when the interface comes up, so that no frame sent after that is
+	 * missed however late the receiver thread runs; the receiver moves
+	 * it to sc_nextpkt/sc_devgen and clears sc_rxstart (which its loop
+	 * also reads without the lock, as a hint).
+	 */
+	bool sc_rxstart;
+	uint32_t sc_startpkt;
+	uint64_t sc_startgen;
 	struct if_fault sc_fault; /* [r] */
 	uint64_t sc_spin_ns;      /* [I] */
 	unsigned sc_rxcounted;    /* [a] our receiver is in shm_spare */
@@ -663,32 +673,61 @@ shmif_take(struct shmif_sc *sc, struct shmif_mem *bus, struct mbuf **q,
 	return n;
 }
 
+/*
+ * The reader's position just after the newest frame of the locked bus:
+ * only what is sent from now on is read.
+ */
+static void
+shmif_rxend(struct shmif_mem *bus, uint32_t *pktp, uint64_t *genp)
+{
+	uint32_t lastoff;
+
+	*genp = bus->shm_gen;
+	if (bus->shm_last < SHMIF_DATASIZE &&
+	    shmif_ring_nextoff(bus, bus->shm_last, &lastoff) == 0)
+		*pktp = lastoff;
+	else
+		*pktp = bus->shm_last % SHMIF_DATASIZE;
+}
+
+/* The receiver takes the start if_init left it, if any. */
+static void
+shmif_rxadopt(struct shmif_sc *sc)
+{
+	mutex_enter(&sc->sc_lock);
+	if (sc->sc_rxstart) {
+		sc->sc_nextpkt = sc->sc_startpkt;
+		sc->sc_devgen = sc->sc_startgen;
+		atomic_store_relaxed(&sc->sc_rxstart, false);
+	}
+	mutex_exit(&sc->sc_lock);
+}
+
 /* Reads bus attachment sa until the interface stops or sa goes. */
 static void
 shmif_rcv_bus(struct shmif_sc *sc, struct shmif_att *sa)
 {
 	struct shmif_mem *bus = sa->sa_bus;
 	struct mbuf *q[SHMIF_RXBATCH], *held = NULL;
-	uint32_t last, lastoff;
+	uint32_t last;
 	uint64_t gen;
 	bool progress;
 	int n, slept;
 
-	/* Start after the newest frame: only what is sent from now on. */
+	/* Where if_init put the start, or after the newest frame. */
 	shmif_lockbus(bus);
-	sc->sc_devgen = bus->shm_gen;
-	if (bus->shm_last < SHMIF_DATASIZE &&
-	    shmif_ring_nextoff(bus, bus->shm_last, &lastoff) == 0)
-		sc->sc_nextpkt = lastoff;
-	else
-		sc->sc_nextpkt = bus->shm_last % SHMIF_DATASIZE;
+	shmif_rxend(bus, &sc->sc_nextpkt, &sc->sc_devgen);
 	shmif_unlockbus(bus);
+	shmif_rxadopt(sc);
 
 	while (atomic_load_relaxed(&sc->sc_running) &&
 	    atomic_load_relaxed(&sc->sc_att) == sa &&
 	    !atomic_load_relaxed(&sc->sc_dying)) {
 		struct net_batch nb;
 		int budget = SHMIF_RXBUDGET;
+
+		if (atomic_load_relaxed(&sc->sc_rxstart))
+			shmif_rxadopt(sc); /* down and up again meanwhile */
 
 		/*
 		 * Drain the ring in one batch (up to a budget): the stack's
@@ -756,6 +795,12 @@ shmif_init(struct ifnet *ifp)
 	if (sc->sc_att == NULL)
 		error = ENXIO;
 	else {
+		struct shmif_mem *bus = sc->sc_att->sa_bus;
+
+		shmif_lockbus(bus);
+		shmif_rxend(bus, &sc->sc_startpkt, &sc->sc_startgen);
+		shmif_unlockbus(bus);
+		atomic_store_relaxed(&sc->sc_rxstart, true);
 		sc->sc_running = true;
 		cv_broadcast(&sc->sc_cv);
 	}
