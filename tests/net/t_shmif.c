@@ -1024,6 +1024,41 @@ T_CASE(rst_closed_port, "connect to a closed port: ECONNREFUSED at once")
 	np_done();
 }
 
+/*
+ * Waits (up to 5 s) until this kernel's connection from local port port is
+ * in TIME_WAIT, as /proc/net/tcp shows it: the peer's FIN may still be on
+ * its way when the parent says to rebind, and before it comes the socket
+ * is in FIN_WAIT2, which SO_REUSEADDR does not pass.
+ */
+static void
+wait_timewait(int port)
+{
+	char buf[8192];
+
+	for (int tries = 0; tries < 500; tries++) {
+		int fd = rump_sys_open("/proc/net/tcp", O_RDONLY);
+		ssize_t n;
+
+		NP_CHECK(fd != -1);
+		n = rump_sys_read(fd, buf, sizeof(buf) - 1);
+		NP_CHECK(n >= 0);
+		NP_CHECK(rump_sys_close(fd) == 0);
+		buf[n] = '\0';
+		for (char *line = strtok(buf, "\n"); line != NULL;
+		     line = strtok(NULL, "\n")) {
+			unsigned lport, st;
+
+			/* sl: laddr:lport faddr:fport st (Linux's format) */
+			if (sscanf(line, "%*d: %*x:%x %*x:%*x %x", &lport,
+			        &st) == 2 &&
+			    (int)lport == port && st == 0x06)
+				return;
+		}
+		usleep(10000);
+	}
+	np_die("no TIME_WAIT connection from port %d within 5 s", port);
+}
+
 /* The server closes first (its side goes to TIME_WAIT), then binds again. */
 static void
 reuse_server_main(void *arg)
@@ -1044,6 +1079,7 @@ reuse_server_main(void *arg)
 	char line[64];
 	if (!np_recv(line, sizeof(line), 20000) || strcmp(line, "rebind") != 0)
 		np_die("no rebind from the parent");
+	wait_timewait(pr->port);
 	NP_CHECK((l = rump_sys_socket(AF_INET, SOCK_STREAM, 0)) != -1);
 	if (rump_sys_bind(l, (struct sockaddr *)&sin, sizeof(sin)) == 0)
 		np_die("bind without SO_REUSEADDR during TIME_WAIT succeeded");
