@@ -43,8 +43,10 @@
 #include "sp_proto.h"
 #include "sp_url.h"
 
-#define RC_DEPTH      4 /* nested calls from signal handlers */
-#define RC_BUFSZ      (64 * 1024)
+#define RC_DEPTH 4 /* nested calls from signal handlers */
+#define RC_BUFSZ (64 * 1024)
+/* A reply bigger than this goes into the caller's memory in place. */
+#define RC_DIRECT     (4 * 1024)
 #define RC_SYS_REBOOT 169
 
 struct rc_conn {
@@ -102,6 +104,7 @@ rc_map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Sends all of iov: send() for a frame in one piece, else sendmsg. */
 static int
 rc_sendv(int fd, struct iovec *iov, int iovcnt)
 {
@@ -112,9 +115,13 @@ rc_sendv(int fd, struct iovec *iov, int iovcnt)
 	while (iovcnt > 0) {
 		ssize_t n;
 
-		msg.msg_iov = iov;
-		msg.msg_iovlen = (size_t)iovcnt;
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		if (iovcnt == 1) {
+			n = send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL);
+		} else {
+			msg.msg_iov = iov;
+			msg.msg_iovlen = (size_t)iovcnt;
+			n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -148,9 +155,16 @@ rc_send_hdr(struct rc_conn *c, uint64_t reqno, unsigned cls, unsigned type,
  * Reads the next frame into rc_buf[0..h_len); *consumed is the previous
  * frame's length, dropped first.  Returns 0 or an errno (ECONNRESET at
  * end of stream, EPROTO for a malformed frame).
+ *
+ * direct: the call expects a big reply (an OUT region of RC_DIRECT bytes
+ * or more).  Then the reads go at most RC_DIRECT bytes into the buffer
+ * and a SYSCALL reply that is longer comes back with only its beginning
+ * buffered and *consumed 0, for rc_resp_direct to read the rest into the
+ * caller's memory.
  */
 static int
-rc_read_frame(struct rc_conn *c, size_t *consumed, struct sp_hdr *h)
+rc_read_frame(
+    struct rc_conn *c, size_t *consumed, struct sp_hdr *h, bool direct)
 {
 	if (*consumed > 0) {
 		memmove(
@@ -159,6 +173,8 @@ rc_read_frame(struct rc_conn *c, size_t *consumed, struct sp_hdr *h)
 		*consumed = 0;
 	}
 	for (;;) {
+		size_t want = c->rc_bufsz - c->rc_fill;
+
 		if (c->rc_fill >= SP_HDR_LEN) {
 			if (sp_hdr_decode(c->rc_buf, h) != 0)
 				return EPROTO;
@@ -166,6 +182,11 @@ rc_read_frame(struct rc_conn *c, size_t *consumed, struct sp_hdr *h)
 				*consumed = h->h_len;
 				rc_nrecv++;
 				return 0;
+			}
+			if (direct && h->h_class == SP_RESP &&
+			    h->h_type == SP_T_SYSCALL) {
+				rc_nrecv++;
+				return 0; /* *consumed 0: not all here */
 			}
 			if (h->h_len > c->rc_bufsz) {
 				size_t nsz = (h->h_len + 4095) & ~(size_t)4095;
@@ -178,9 +199,11 @@ rc_read_frame(struct rc_conn *c, size_t *consumed, struct sp_hdr *h)
 				c->rc_buf = nb;
 				c->rc_bufsz = nsz;
 			}
+			want = c->rc_bufsz - c->rc_fill;
 		}
-		ssize_t n = recv(c->rc_fd, c->rc_buf + c->rc_fill,
-		    c->rc_bufsz - c->rc_fill, 0);
+		if (direct && c->rc_fill < RC_DIRECT)
+			want = RC_DIRECT - c->rc_fill;
+		ssize_t n = recv(c->rc_fd, c->rc_buf + c->rc_fill, want, 0);
 		if (n == 0)
 			return ECONNRESET;
 		if (n < 0) {
@@ -190,6 +213,138 @@ rc_read_frame(struct rc_conn *c, size_t *consumed, struct sp_hdr *h)
 		}
 		c->rc_fill += (size_t)n;
 	}
+}
+
+/*
+ * Reading a SYSCALL reply in place (rc_resp_direct): rc_buf[0..rc_fill)
+ * holds the frame's bytes from offset r_fo on; recvs stop at the frame's
+ * end (r_len).
+ */
+struct rc_rd {
+	struct rc_conn *r_c;
+	uint64_t r_fo;
+	uint64_t r_len;
+};
+
+/* Drops the buffered bytes before frame offset pos, then buffers up to k. */
+static int
+rc_rd_need(struct rc_rd *r, uint64_t pos, uint64_t k)
+{
+	struct rc_conn *c = r->r_c;
+
+	if (pos > r->r_fo) {
+		size_t drop =
+		    pos - r->r_fo < c->rc_fill ? pos - r->r_fo : c->rc_fill;
+
+		memmove(c->rc_buf, c->rc_buf + drop, c->rc_fill - drop);
+		c->rc_fill -= drop;
+		r->r_fo += drop;
+	}
+	while (r->r_fo + c->rc_fill < k) {
+		size_t want = c->rc_bufsz - c->rc_fill;
+		ssize_t n;
+
+		if (want > r->r_len - (r->r_fo + c->rc_fill))
+			want = r->r_len - (r->r_fo + c->rc_fill);
+		n = recv(c->rc_fd, c->rc_buf + c->rc_fill, want, 0);
+		if (n == 0)
+			return ECONNRESET;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		c->rc_fill += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The rest of a SYSCALL reply whose beginning rc_read_frame(direct)
+ * buffered: the chunk headers and padding go through the buffer, the
+ * chunk data from the socket straight into the caller's OUT regions (each
+ * chunk checked against them before a byte of it is written).  On return
+ * the buffer holds only what followed the frame.
+ */
+static int
+rc_resp_direct(struct rc_conn *c, const struct sp_hdr *h,
+    const struct sp_sysreq *sr, int64_t *rv)
+{
+	struct rc_rd r = {c, 0, h->h_len};
+	uint64_t pos = SP_HDR_LEN;
+	unsigned nck;
+	int error;
+
+	if (h->h_len < SP_HDR_LEN + SP_SYSRESP_HEAD)
+		return EPROTO;
+	if ((error = rc_rd_need(&r, pos, pos + SP_SYSRESP_HEAD)) != 0)
+		return error;
+	rv[0] = (int64_t)sp_get64(c->rc_buf + (pos - r.r_fo));
+	rv[1] = (int64_t)sp_get64(c->rc_buf + (pos - r.r_fo) + 8);
+	nck = sp_get32(c->rc_buf + (pos - r.r_fo) + 16);
+	if (nck > SP_MAXCHUNKS || sp_get32(c->rc_buf + (pos - r.r_fo) + 20))
+		return EPROTO;
+	pos += SP_SYSRESP_HEAD;
+	for (unsigned i = 0; i < nck; i++) {
+		uint64_t addr, have;
+		uint32_t len, pad;
+		uint8_t *dst;
+		bool ok = false;
+
+		if (h->h_len - pos < SP_CHUNK_WIRE)
+			return EPROTO;
+		if ((error = rc_rd_need(&r, pos, pos + SP_CHUNK_WIRE)) != 0)
+			return error;
+		addr = sp_get64(c->rc_buf + (pos - r.r_fo));
+		len = sp_get32(c->rc_buf + (pos - r.r_fo) + 8);
+		if (len == 0 || sp_get32(c->rc_buf + (pos - r.r_fo) + 12) != 0)
+			return EPROTO;
+		pos += SP_CHUNK_WIRE;
+		pad = (uint32_t)(sp_pad8(len) - len);
+		if (h->h_len - pos < (uint64_t)len + pad)
+			return EPROTO;
+		for (unsigned k = 0; k < sr->sr_nregs && !ok; k++) {
+			const struct sp_region *rg = &sr->sr_regs[k];
+
+			ok = (rg->rg_flags & SP_RG_OUT) &&
+			    addr >= rg->rg_addr && len <= rg->rg_len &&
+			    addr - rg->rg_addr <= rg->rg_len - len;
+		}
+		if (!ok)
+			return EPROTO;
+		dst = (uint8_t *)(uintptr_t)addr;
+		have = r.r_fo + c->rc_fill - pos;
+		if (have > len)
+			have = len;
+		memcpy(dst, c->rc_buf + (pos - r.r_fo), have);
+		if (have < len) {
+			/* All that is buffered was used: the rest in place. */
+			size_t got = (size_t)have;
+
+			while (got < len) {
+				ssize_t n = recv(c->rc_fd, dst + got, len - got,
+				    MSG_WAITALL);
+
+				if (n == 0)
+					return ECONNRESET;
+				if (n < 0) {
+					if (errno == EINTR)
+						continue;
+					return errno;
+				}
+				got += (size_t)n;
+			}
+			c->rc_fill = 0;
+			r.r_fo = pos + len;
+		}
+		pos += len;
+		if (pad > 0 && (error = rc_rd_need(&r, pos, pos + pad)) != 0)
+			return error;
+		pos += pad;
+	}
+	if (pos != h->h_len)
+		return EPROTO;
+	return rc_rd_need(&r, pos, pos);
 }
 
 /* After a big frame: back to the small buffer. */
@@ -325,7 +480,7 @@ rc_handshake(struct rc_conn *c, unsigned hs, const void *body, size_t blen,
 	if ((error = rc_send_hdr(
 	         c, reqno, SP_REQ, SP_T_HANDSHAKE, hs, body, blen)) != 0)
 		return error;
-	if ((error = rc_read_frame(c, &consumed, &h)) != 0)
+	if ((error = rc_read_frame(c, &consumed, &h, false)) != 0)
 		return error;
 	c->rc_fill -= consumed;
 	if (h.h_reqno != reqno || h.h_type != SP_T_HANDSHAKE)
@@ -746,6 +901,7 @@ rc_exchange(struct rc_conn *c, int num, const struct sp_sysreq *sr, int64_t *rv,
 	size_t hlen, total, consumed = 0;
 	struct sp_hdr h;
 	int niov = 1, error;
+	bool direct = false;
 
 	/* The fixed part of the body, then the carried data in place. */
 	hlen = SP_HDR_LEN + 8 + 8 * (size_t)sr->sr_nargs +
@@ -775,13 +931,17 @@ rc_exchange(struct rc_conn *c, int num, const struct sp_sysreq *sr, int64_t *rv,
 			    (void *)zero, sp_pad8(rg->rg_len) - rg->rg_len};
 		total += sp_pad8(rg->rg_len);
 	}
+	for (unsigned i = 0; i < sr->sr_nregs; i++)
+		if ((sr->sr_regs[i].rg_flags & SP_RG_OUT) &&
+		    sr->sr_regs[i].rg_len >= RC_DIRECT)
+			direct = true;
 	sp_hdr_encode(head, total, reqno, SP_REQ, SP_T_SYSCALL, (uint32_t)num);
 	iov[0] = (struct iovec){head, hlen};
 	if ((error = rc_sendv(c->rc_fd, iov, niov)) != 0)
 		return error;
 
 	for (;;) {
-		if ((error = rc_read_frame(c, &consumed, &h)) != 0)
+		if ((error = rc_read_frame(c, &consumed, &h, direct)) != 0)
 			return error;
 		if (h.h_class == SP_REQ) {
 			if ((error = rc_serve(c, &h, c->rc_buf + SP_HDR_LEN)))
@@ -792,6 +952,13 @@ rc_exchange(struct rc_conn *c, int num, const struct sp_sysreq *sr, int64_t *rv,
 		    h.h_class != SP_RESP)
 			return EPROTO;
 		break;
+	}
+	if (consumed == 0) {
+		/* A big reply: its data straight into the regions. */
+		if ((error = rc_resp_direct(c, &h, sr, rv)) != 0)
+			return error;
+		*callerr = h.h_arg > 4095 ? EIO : (int)h.h_arg;
+		return 0;
 	}
 
 	struct sp_chunk ck[SP_MAXCHUNKS];
@@ -1031,7 +1198,7 @@ rumpclient_prefork(void)
 	reqno = c->rc_reqno++;
 	if ((error = rc_send_hdr(c, reqno, SP_REQ, SP_T_PREFORK, 0, NULL, 0)))
 		goto fail;
-	if ((error = rc_read_frame(c, &consumed, &h)) != 0)
+	if ((error = rc_read_frame(c, &consumed, &h, false)) != 0)
 		goto fail;
 	if (h.h_reqno != reqno || h.h_type != SP_T_PREFORK) {
 		error = EPROTO;

@@ -11,9 +11,10 @@
  * the kernel blocks exactly the client thread that made it, and a
  * connection never has more than one request in flight: the copyin
  * round trips of that request are read by the same thread.  A watcher
- * thread waits on epoll for hang-ups only, so a client that dies while its
- * thread is stuck in a kernel call (read on an empty pipe) is still torn
- * down: its descriptors are closed, which wakes what they can wake.
+ * thread waits on epoll for hang-ups of main connections only, so a
+ * client that dies while a thread of it is stuck in a kernel call (read on
+ * an empty pipe) is still torn down: its descriptors are closed, which
+ * wakes what they can wake.
  *
  * Objects.  sp_proc: one per kernel process of a client, with the 128-bit
  * cookie that other connections of the client present (ATTACH) and that
@@ -51,8 +52,14 @@
 
 #define SP_SYS_CLOSE_RANGE 436 /* Linux x86-64 */
 #define SP_RBUF            (64 * 1024)
-#define SP_INTERVALS       4
-#define SP_MAXCONN         4096
+/*
+ * Buffers grown for big frames (bulk reads and writes) are kept until this
+ * many small frames in a row have been served: no allocation per call
+ * while the big ones come, and idle connections go back to SP_RBUF.
+ */
+#define SP_SHRINK_AFTER 64
+#define SP_INTERVALS    4
+#define SP_MAXCONN      4096
 /* rump_pub_lwproc_rfork's flags (rump.h): copy or clear the fd table. */
 #define SP_RFFDG  0x01
 #define SP_RFCFDG 0x02
@@ -88,13 +95,16 @@ struct sp_conn {
 	uint8_t *c_buf;          /* [thread] read buffer */
 	size_t c_bufsz, c_rfill; /* [thread] */
 	size_t c_cur;            /* [thread] length of the frame served */
+	unsigned c_small;        /* [thread] small frames since a big one */
+	uint8_t *c_obuf;         /* [thread] the OUT regions' data */
+	size_t c_obufsz;         /* [thread] */
 	struct sp_conn *c_next;  /* [sp_lock] */
 };
 
 /* A region of the request being served, with what the kernel wrote. */
 struct sp_rgstate {
-	uint8_t *rs_buf; /* IN data (in the frame) or an OUT buffer */
-	bool rs_owned;   /* rs_buf was malloc'd */
+	uint8_t *rs_buf; /* IN data (in the frame) or its part of c_obuf */
+	size_t rs_off;   /* OUT only: where in c_obuf */
 	unsigned rs_n;   /* written intervals */
 	uint32_t rs_lo[SP_INTERVALS], rs_hi[SP_INTERVALS];
 };
@@ -103,7 +113,8 @@ struct sp_rgstate {
 struct sp_req {
 	struct sp_conn *rq_conn;
 	uint64_t rq_reqno;
-	bool rq_replied; /* rumpuser_sp_fini answered it */
+	bool rq_replied;  /* rumpuser_sp_fini answered it */
+	size_t rq_outlen; /* the OUT-only regions' bytes, end to end */
 	struct sp_sysreq rq_sr;
 	struct sp_rgstate rq_rs[SP_MAXREGS];
 };
@@ -126,19 +137,30 @@ static size_t sp_bannerlen;
 
 /* ------------------------------------------------------------ socket I/O */
 
+/*
+ * One send of iov.  A frame in one piece (most replies) goes with send(),
+ * which spares the kernel importing a msghdr and an iovec.
+ */
+static ssize_t
+sp_sendv(int fd, struct iovec *iov, int iovcnt, int flags)
+{
+	struct msghdr msg;
+
+	if (iovcnt == 1)
+		return send(fd, iov->iov_base, iov->iov_len, flags);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	return sendmsg(fd, &msg, flags);
+}
+
 /* Writes all of iov; EPIPE etc. when the peer went away. */
 static int
 sp_writev_all(int fd, struct iovec *iov, int iovcnt, int flags)
 {
-	struct msghdr msg;
-
-	memset(&msg, 0, sizeof(msg));
 	while (iovcnt > 0) {
-		ssize_t n;
+		ssize_t n = sp_sendv(fd, iov, iovcnt, MSG_NOSIGNAL | flags);
 
-		msg.msg_iov = iov;
-		msg.msg_iovlen = (size_t)iovcnt;
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL | flags);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -171,16 +193,12 @@ sp_send(struct sp_conn *c, struct iovec *iov, int iovcnt, bool incall)
 	if (!incall) {
 		error = sp_writev_all(c->c_fd, iov, iovcnt, 0);
 	} else {
-		struct msghdr msg;
 		size_t total = 0;
 		ssize_t n;
 
 		for (int i = 0; i < iovcnt; i++)
 			total += iov[i].iov_len;
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = iov;
-		msg.msg_iovlen = (size_t)iovcnt;
-		n = sendmsg(c->c_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = sp_sendv(c->c_fd, iov, iovcnt, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == (ssize_t)total) {
 			error = 0;
 		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -261,7 +279,13 @@ sp_read_frame(struct sp_conn *c, struct sp_hdr *h)
 {
 	size_t left = c->c_rfill - c->c_cur;
 
-	if (c->c_bufsz > SP_RBUF && left <= SP_RBUF) {
+	if (c->c_small <= SP_SHRINK_AFTER && ++c->c_small == SP_SHRINK_AFTER) {
+		free(c->c_obuf);
+		c->c_obuf = NULL;
+		c->c_obufsz = 0;
+	}
+	if (c->c_small == SP_SHRINK_AFTER && c->c_bufsz > SP_RBUF &&
+	    left <= SP_RBUF) {
 		uint8_t *nb = malloc(SP_RBUF);
 
 		if (nb != NULL) {
@@ -284,6 +308,8 @@ sp_read_frame(struct sp_conn *c, struct sp_hdr *h)
 
 			if (error)
 				return error;
+			if (h->h_len > SP_RBUF)
+				c->c_small = 0;
 			if (c->c_rfill >= h->h_len) {
 				c->c_cur = h->h_len;
 				return 0;
@@ -370,6 +396,28 @@ sp_flush_all(struct sp_req *rq)
 		if (rq->rq_rs[i].rs_n > 0 && error == 0)
 			error = sp_region_flush(rq, i);
 	return error;
+}
+
+/*
+ * The buffer of OUT-only region i, on the kernel's first copyout into it:
+ * its part of the connection's c_obuf, which holds all such regions of
+ * the request (at most SP_CARRY_MAX bytes) and is kept for the next ones.
+ */
+static int
+sp_obuf(struct sp_req *rq, unsigned i)
+{
+	struct sp_conn *c = rq->rq_conn;
+
+	/* Grown at the first copyout of a request, before any is in use. */
+	if (c->c_obufsz < rq->rq_outlen) {
+		free(c->c_obuf);
+		c->c_obufsz = 0;
+		if ((c->c_obuf = malloc(rq->rq_outlen)) == NULL)
+			return ENOMEM;
+		c->c_obufsz = rq->rq_outlen;
+	}
+	rq->rq_rs[i].rs_buf = c->c_obuf + rq->rq_rs[i].rs_off;
+	return 0;
 }
 
 /* Records [lo, hi) as written in region i, merging what touches it. */
@@ -558,11 +606,8 @@ rumpuser_sp_copyout(void *arg, const void *laddr, void *raddr, size_t len)
 		struct sp_rgstate *rs = &rq->rq_rs[i];
 		uint32_t off = (uint32_t)(a - rg->rg_addr);
 
-		if (rs->rs_buf == NULL) {
-			if ((rs->rs_buf = malloc(rg->rg_len)) == NULL)
-				return ENOMEM;
-			rs->rs_owned = true;
-		}
+		if (rs->rs_buf == NULL && (error = sp_obuf(rq, i)) != 0)
+			return error;
 		memcpy(rs->rs_buf + off, laddr, len);
 		return sp_region_mark(rq, (unsigned)i, off, off + (uint32_t)len)
 		    ? EFAULT
@@ -666,14 +711,6 @@ rumpuser_sp_raise(void *arg, int signo)
 
 /* ------------------------------------------------------------- requests */
 
-static void
-sp_req_done(struct sp_req *rq)
-{
-	for (unsigned i = 0; i < rq->rq_sr.sr_nregs; i++)
-		if (rq->rq_rs[i].rs_owned)
-			free(rq->rq_rs[i].rs_buf);
-}
-
 /* The reply to a SYSCALL: error, retval and the written intervals. */
 static int
 sp_reply(struct sp_req *rq, int error, const long rv[2], bool incall)
@@ -733,8 +770,17 @@ sp_do_syscall(struct sp_conn *c, const struct sp_hdr *h, const uint8_t *body)
 	if ((error = sp_sysreq_decode(
 	         body, h->h_len - SP_HDR_LEN, &rq.rq_sr)) != 0)
 		return error;
-	for (unsigned i = 0; i < rq.rq_sr.sr_nregs; i++)
-		rq.rq_rs[i].rs_buf = (uint8_t *)rq.rq_sr.sr_regs[i].rg_data;
+	for (unsigned i = 0; i < rq.rq_sr.sr_nregs; i++) {
+		const struct sp_region *rg = &rq.rq_sr.sr_regs[i];
+
+		rq.rq_rs[i].rs_buf = (uint8_t *)rg->rg_data;
+		if (rg->rg_data == NULL) {
+			rq.rq_rs[i].rs_off = rq.rq_outlen;
+			rq.rq_outlen += rg->rg_len;
+		}
+	}
+	if (rq.rq_outlen > SP_RBUF)
+		c->c_small = 0;
 	for (unsigned i = 0; i < rq.rq_sr.sr_nargs; i++)
 		args[i] = (long)rq.rq_sr.sr_args[i];
 
@@ -747,9 +793,7 @@ sp_do_syscall(struct sp_conn *c, const struct sp_hdr *h, const uint8_t *body)
 		serror = rumpuser__hyp.hyp_syscall((int)h->h_arg, args, rv);
 		sp_curreq = NULL;
 	}
-	error = rq.rq_replied ? 0 : sp_reply(&rq, serror, rv, false);
-	sp_req_done(&rq);
-	return error;
+	return rq.rq_replied ? 0 : sp_reply(&rq, serror, rv, false);
 }
 
 /*
@@ -840,6 +884,24 @@ sp_comm_ok(const uint8_t *body, size_t blen)
 {
 	return blen > 0 && blen <= SP_COMM_MAX &&
 	    memchr(body, '\0', blen) != NULL;
+}
+
+/*
+ * Main connections only are watched for hang-ups: the death of a process
+ * is seen there.  A watched socket costs a callback on every frame that
+ * arrives or leaves (its wait queue has the epoll entry), so the per-thread
+ * connections that carry the calls of our clients are not watched; when
+ * their process dies, its main connection's hang-up closes their
+ * descriptors (sp_proc_kill).  A hang-up that came before the
+ * registration is reported at once (epoll is level-triggered).
+ */
+static void
+sp_watch(struct sp_conn *c)
+{
+	struct epoll_event ev = {.events = EPOLLRDHUP};
+
+	ev.data.u64 = c->c_id;
+	epoll_ctl(sp_epfd, EPOLL_CTL_ADD, c->c_fd, &ev);
 }
 
 /*
@@ -960,6 +1022,8 @@ sp_handshake(struct sp_conn *c, const struct sp_hdr *h, const uint8_t *body)
 		sp_reply_err(c, h->h_reqno, SP_T_HANDSHAKE, error);
 		return error;
 	}
+	if (c->c_main)
+		sp_watch(c);
 	return sp_reply_hs(c, h->h_reqno, SP_T_HANDSHAKE);
 }
 
@@ -1079,6 +1143,7 @@ sp_conn_fini(struct sp_conn *c)
 		sp_proc_rele_locked(c->c_proc);
 	pthread_mutex_unlock(&sp_lock);
 	pthread_mutex_destroy(&c->c_sendlock);
+	free(c->c_obuf);
 	free(c->c_buf);
 	free(c);
 }
@@ -1221,9 +1286,6 @@ sp_listener(void *arg)
 		c->c_next = sp_conns;
 		sp_conns = c;
 		sp_nconns++;
-		struct epoll_event ev = {.events = EPOLLRDHUP};
-		ev.data.u64 = c->c_id;
-		epoll_ctl(sp_epfd, EPOLL_CTL_ADD, fd, &ev);
 		pthread_mutex_unlock(&sp_lock);
 		if (rumpuser_thread_create(
 		        sp_conn_thread, c, "sp_conn", 0, 0, -1, NULL) != 0) {
