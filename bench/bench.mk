@@ -28,8 +28,9 @@ $(BENCH_VFS_PROGS): $(B)/bench/%: bench/%.c bench/bench.h bench/bench_team.h ben
 		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
 
 # Remote clients (sysproxy): sp_bench is a client of librumpclient,
-# sp_local the same loops on a kernel in the process; run.sh starts a
-# rump_server for them and writes bench/results/sysproxy.json.
+# sp_local the same loops on a kernel in the process (with the
+# networking components and shmif, for the TCP reference); run.sh starts
+# rump_servers for them and writes bench/results/sysproxy.json.
 BENCH_SP_PROGS := $(B)/bench/sp_bench $(B)/bench/sp_local
 $(B)/bench/sp_bench: bench/sp_bench.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)
@@ -37,7 +38,8 @@ $(B)/bench/sp_bench: bench/sp_bench.c bench/bench.h $(LIBS) $(B)/include/rump/ru
 $(B)/bench/sp_local: bench/sp_bench.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -DSP_LOCAL -o $@ $< -L$(L) -Wl,-rpath,'$$ORIGIN/../lib' \
-		-Wl,--no-as-needed -lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
+		-Wl,--no-as-needed -lrumpnet_shmif -lrumpnet_netinet -lrumpnet \
+		-lrumpvfs -lrump -lrumpuser -Wl,--as-needed -lpthread $(LDSAN)
 BENCH_PROGS += $(BENCH_SP_PROGS)
 
 bench-progs: $(BENCH_PROGS)

@@ -28,6 +28,8 @@
 #   BENCH_HOST_TMPFS (/dev/shm)   the host tmpfs the VFS figures compare with
 #   BENCH_VFS_OUT (bench/results/vfs.json)
 #   BENCH_SP_REPS (7), BENCH_SP_N (20000)   remote-client benchmarks
+#   BENCH_SP_RT_REPS (41), BENCH_SP_RT_N (5000)   getpid vs ping-pong pairs
+#   BENCH_SP_TCP_REPS (5), BENCH_SP_TCP_MB (256)  TCP through sysproxy
 #   BENCH_SP_OUT (bench/results/sysproxy.json)
 #   BENCH_JNL_REPS (5), BENCH_JNL_OUT (bench/results/ext2fs_journal.json)
 #                         the ext4 journal (BENCH_ONLY=jnl)
@@ -180,48 +182,53 @@ vfs()
 	[ -z "$vfs_failed" ] || die "failed:$vfs_failed"
 }
 
-# Remote clients: a rump_server on a unix socket, the clients against it,
-# the bare socket round trip as the yardstick.
+# Remote clients: rump_servers on unix sockets, the clients against them,
+# each figure against a reference taken in the same run (report_sp.awk).
 SP_REPS=${BENCH_SP_REPS:-7}
 SP_N=${BENCH_SP_N:-20000}
+SP_RT_REPS=${BENCH_SP_RT_REPS:-41}
+SP_RT_N=${BENCH_SP_RT_N:-5000}
+SP_TCP_REPS=${BENCH_SP_TCP_REPS:-5}
+SP_TCP_MB=${BENCH_SP_TCP_MB:-256}
 SP_OUT=${BENCH_SP_OUT:-bench/results/sysproxy.json}
-median()
+
+# Starts rump_server in the foreground mode on unix://$tmp/sp/$1 and waits
+# for its socket; its pid is in $sp_started.
+sp_server()
 {
-	tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "null"; exit }
-		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	"$B/bin/rump_server" -s "unix://$tmp/sp/$1" &
+	sp_started=$!
+	_i=0
+	while [ ! -S "$tmp/sp/$1" ] && [ $_i -lt 500 ]; do
+		sleep 0.01
+		_i=$((_i + 1))
+	done
+	[ -S "$tmp/sp/$1" ] || die "rump_server on $tmp/sp/$1 did not start"
 }
-sp_metric()
+
+# On server $1 (a socket name), as a user would: shmif0 on the bus $2
+# with address $3/24, by rump.ifconfig.
+sp_ifconfig()
 {
-	sed -n "s/^$1 //p" "$2" | median
+	for _a in "shmif0 create" "shmif0 linkstr $2" "shmif0 inet $3/24 up"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		RUMP_SERVER="unix://$tmp/sp/$1" "$B/bin/rump.ifconfig" $_a ||
+			die "rump.ifconfig $_a on $1 failed"
+	done
 }
+
 sysproxy()
 {
 	[ -x "$B/bin/rump_server" ] || die "no $B/bin/rump_server"
 	mkdir -p "$tmp/sp" || die "mkdir failed"
-	"$B/bin/rump_server" -s "unix://$tmp/sp/sock" &
-	sp_pid=$!
-	i=0
-	while [ ! -S "$tmp/sp/sock" ] && [ $i -lt 500 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
-	export RUMP_SERVER="unix://$tmp/sp/sock"
 	out=$tmp/sp/out
 	: >"$out"
-	echo "bench: sysproxy round trips x $SP_REPS ($SP_N calls)"
-	# Alternated, one sample each, so that drift of the machine hits both.
-	pps='' gps=''
-	i=0
-	while [ $i -lt "$SP_REPS" ]; do
-		pps="$pps $("$BIN/sp_bench" pingpong 1 "$SP_N" | sed 's/^pingpong_ns //')" ||
-		    die "sp_bench pingpong failed"
-		gps="$gps $("$BIN/sp_bench" getpid 1 "$SP_N" | sed 's/^getpid_ns //')" ||
-		    die "sp_bench getpid failed"
-		i=$((i + 1))
-	done
-	echo "pingpong_ns$pps" >>"$out"
-	echo "getpid_ns$gps" >>"$out"
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	sp_server sock
+	sp_pid=$sp_started
+	export RUMP_SERVER="unix://$tmp/sp/sock"
+	echo "bench: sysproxy round trips x $SP_RT_REPS ($SP_RT_N calls each, with the ping-pong)"
+	run "$out" "$BIN/sp_bench" rt "$SP_RT_REPS" "$SP_RT_N"
 	run "$out" "$BIN/sp_bench" ofrc "$SP_REPS" $((SP_N / 4))
 	sed 's/^ofrc_ns/ofrc_local_ns/' <<EOF2 >>"$out"
 $("$BIN/sp_local" ofrc "$SP_REPS" $((SP_N / 4)))
@@ -230,44 +237,49 @@ EOF2
 	run "$out" "$BIN/sp_bench" multi "$SP_REPS" 500 64
 	kill "$sp_pid"
 	wait "$sp_pid"
-	pp=$(sp_metric pingpong_ns "$out")
-	gp=$(sp_metric getpid_ns "$out")
-	of=$(sp_metric ofrc_ns "$out")
-	ol=$(sp_metric ofrc_local_ns "$out")
-	rt=$(sp_metric ofrc_roundtrips_per_call "$out")
-	rp=$(sp_metric ofrc_replies_per_call "$out")
-	mc=$(sp_metric multi_calls_per_s "$out")
-	ratio=$(awk -v a="$gp" -v b="$pp" 'BEGIN { printf "%.3f", a / b }')
-	oratio=$(awk -v a="$of" -v b="$ol" 'BEGIN { printf "%.1f", a / b }')
-	printf '%-44s %12s\n' "bare unix ping-pong (32/48 B), ns" "$pp" \
-	    "remote getpid, ns" "$gp" "  ratio (target <= 1.05)" "$ratio" \
-	    "remote open+fstat+read 4K+close, ns" "$of" \
-	    "local open+fstat+read 4K+close, ns" "$ol" \
-	    "  remote / local" "$oratio" \
-	    "round trips per call (target 1)" "$rt" \
-	    "64 clients getpid, calls/s" "$mc"
+	unset RUMP_SERVER
+
+	# TCP: two rump_servers on one shmif bus, configured by rump.ifconfig,
+	# a client process on each; then the same programs built with the
+	# kernel in them (sp_local) on a bus of their own.  Interleaved.
+	echo "bench: TCP through sysproxy and between local kernels x $SP_TCP_REPS ($SP_TCP_MB MiB)"
+	sp_server tcpA
+	sp_a=$sp_started
+	sp_server tcpB
+	sp_b=$sp_started
+	sp_ifconfig tcpA "$tmp/sp/bus" 10.0.7.1
+	sp_ifconfig tcpB "$tmp/sp/bus" 10.0.7.2
+	i=0
+	while [ $i -lt "$SP_TCP_REPS" ]; do
+		if [ $((i % 2)) -eq 0 ]; then
+			order="sysproxy local"
+		else
+			order="local sysproxy"
+		fi
+		for w in $order; do
+			if [ "$w" = sysproxy ]; then
+				run "$out" env TCP_PORT=$((7100 + 10 * i)) \
+				    TCP_CPU_PIDS="$sp_a $sp_b" \
+				    "$BIN/sp_bench" tcp 1 "$SP_TCP_MB" \
+				    "unix://$tmp/sp/tcpA" "unix://$tmp/sp/tcpB" 10.0.7.2
+			else
+				run "$out" "$BIN/sp_local" tcp 1 "$SP_TCP_MB" \
+				    "$tmp/sp/lbus$i" "$tmp/sp/lbus$i" 10.0.7.2 10.0.7.1
+				rm -f "$tmp/sp/lbus$i"
+			fi
+		done
+		i=$((i + 1))
+	done
+	kill "$sp_a" "$sp_b"
+	wait "$sp_a" "$sp_b"
+
 	mkdir -p "$(dirname "$SP_OUT")" || die "cannot make $(dirname "$SP_OUT")"
-	cat >"$SP_OUT" <<EOF2
-{
-  "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-  "host": "$(uname -srm)",
-  "nproc": $(nproc),
-  "reps": $SP_REPS,
-  "calls": $SP_N,
-  "pingpong_ns": $pp,
-  "pingpong_samples": [$(echo $pps | tr ' ' ',')],
-  "getpid_samples": [$(echo $gps | tr ' ' ',')],
-  "remote_getpid_ns": $gp,
-  "getpid_vs_pingpong": $ratio,
-  "getpid_target": 1.05,
-  "remote_ofrc_ns": $of,
-  "local_ofrc_ns": $ol,
-  "ofrc_remote_vs_local": $oratio,
-  "roundtrips_per_call": $rt,
-  "replies_per_call": $rp,
-  "clients64_getpid_calls_per_s": $mc
-}
-EOF2
+	rm -f "$tmp/json"
+	report -v rt_n="$SP_RT_N" -v tcp_mb="$SP_TCP_MB" -v load0="$load0" \
+	    -v load1="$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    -f bench/report_lib.awk -f bench/report_sp.awk "$out" ||
+		die "sysproxy report failed"
+	mv "$tmp/json" "$SP_OUT" || die "cannot write $SP_OUT"
 	echo "bench: results in $SP_OUT"
 }
 

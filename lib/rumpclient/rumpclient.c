@@ -904,22 +904,8 @@ rc_exchange(struct rc_conn *c, int num, const struct sp_sysreq *sr, int64_t *rv,
 	bool direct = false;
 
 	/* The fixed part of the body, then the carried data in place. */
-	hlen = SP_HDR_LEN + 8 + 8 * (size_t)sr->sr_nargs +
-	    SP_REGION_WIRE * (size_t)sr->sr_nregs;
+	hlen = SP_HDR_LEN + sp_sysreq_encode_fixed(head + SP_HDR_LEN, sr);
 	total = hlen;
-	{
-		struct sp_sysreq fixed = *sr;
-		uint8_t *b = head + SP_HDR_LEN;
-
-		for (unsigned i = 0; i < fixed.sr_nregs; i++)
-			fixed.sr_regs[i].rg_flags &= ~(uint32_t)SP_RG_IN;
-		sp_sysreq_encode(b, &fixed);
-		/* put the real flags back into the region table */
-		for (unsigned i = 0; i < sr->sr_nregs; i++)
-			sp_put32(
-			    b + 8 + 8 * sr->sr_nargs + SP_REGION_WIRE * i + 12,
-			    sr->sr_regs[i].rg_flags);
-	}
 	for (unsigned i = 0; i < sr->sr_nregs; i++) {
 		const struct sp_region *rg = &sr->sr_regs[i];
 

@@ -182,14 +182,18 @@ sp_writev_all(int fd, struct iovec *iov, int iovcnt, int flags)
 
 /*
  * Sends a frame.  incall: the thread holds a virtual CPU, which it gives
- * back if the socket is full.
+ * back if the socket is full.  Only a main connection has a second
+ * sender (rumpuser_sp_raise from another process's call, which finds it
+ * as sp_main), so only there does c_sendlock keep frames whole.
  */
 static int
 sp_send(struct sp_conn *c, struct iovec *iov, int iovcnt, bool incall)
 {
+	bool lock = c->c_main;
 	int error;
 
-	pthread_mutex_lock(&c->c_sendlock);
+	if (lock)
+		pthread_mutex_lock(&c->c_sendlock);
 	if (!incall) {
 		error = sp_writev_all(c->c_fd, iov, iovcnt, 0);
 	} else {
@@ -222,7 +226,8 @@ sp_send(struct sp_conn *c, struct iovec *iov, int iovcnt, bool incall)
 			rumpuser__reschedule(nlocks);
 		}
 	}
-	pthread_mutex_unlock(&c->c_sendlock);
+	if (lock)
+		pthread_mutex_unlock(&c->c_sendlock);
 	return error;
 }
 
@@ -760,19 +765,21 @@ sp_reply(struct sp_req *rq, int error, const long rv[2], bool incall)
 static int
 sp_do_syscall(struct sp_conn *c, const struct sp_hdr *h, const uint8_t *body)
 {
-	struct sp_req rq;
+	struct sp_req rq; /* what decode fills, and each region's state */
 	long args[SP_MAXARGS] = {0}, rv[2] = {0, 0};
 	int error, serror;
 
-	memset(&rq, 0, sizeof(rq));
 	rq.rq_conn = c;
 	rq.rq_reqno = h->h_reqno;
+	rq.rq_replied = false;
+	rq.rq_outlen = 0;
 	if ((error = sp_sysreq_decode(
 	         body, h->h_len - SP_HDR_LEN, &rq.rq_sr)) != 0)
 		return error;
 	for (unsigned i = 0; i < rq.rq_sr.sr_nregs; i++) {
 		const struct sp_region *rg = &rq.rq_sr.sr_regs[i];
 
+		rq.rq_rs[i].rs_n = 0;
 		rq.rq_rs[i].rs_buf = (uint8_t *)rg->rg_data;
 		if (rg->rg_data == NULL) {
 			rq.rq_rs[i].rs_off = rq.rq_outlen;

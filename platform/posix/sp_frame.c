@@ -103,8 +103,8 @@ sp_sysreq_size(const struct sp_sysreq *sr)
 	return carried > SP_CARRY_MAX ? 0 : n;
 }
 
-void
-sp_sysreq_encode(uint8_t *buf, const struct sp_sysreq *sr)
+size_t
+sp_sysreq_encode_fixed(uint8_t *buf, const struct sp_sysreq *sr)
 {
 	size_t off;
 
@@ -119,6 +119,14 @@ sp_sysreq_encode(uint8_t *buf, const struct sp_sysreq *sr)
 		sp_put32(buf + off + 8, sr->sr_regs[i].rg_len);
 		sp_put32(buf + off + 12, sr->sr_regs[i].rg_flags);
 	}
+	return off;
+}
+
+void
+sp_sysreq_encode(uint8_t *buf, const struct sp_sysreq *sr)
+{
+	size_t off = sp_sysreq_encode_fixed(buf, sr);
+
 	for (unsigned i = 0; i < sr->sr_nregs; i++) {
 		const struct sp_region *rg = &sr->sr_regs[i];
 		size_t padded = sp_pad8(rg->rg_len);

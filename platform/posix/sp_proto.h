@@ -170,6 +170,8 @@ size_t sp_sysreq_size(const struct sp_sysreq *sr);
 /* Encodes sr's body into buf (sp_sysreq_size bytes), taking IN data
  * from rg_data. */
 void sp_sysreq_encode(uint8_t *buf, const struct sp_sysreq *sr);
+/* Only the fixed part (counts, arguments, region table); its length. */
+size_t sp_sysreq_encode_fixed(uint8_t *buf, const struct sp_sysreq *sr);
 /*
  * Decodes a SYSCALL reply body: retval and the chunks, at most maxck of
  * them into ck; *nck gets their number.
