@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -56,28 +57,62 @@ void rumpclient__frames(uint64_t *sent, uint64_t *received);
 #define SP_TCP_METRIC "tcp_sysproxy_mibs"
 #endif
 
+/* The echo of the yardstick, on socket fd (an int cast to a pointer). */
+static void *
+pingpong_echo(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[64];
+
+	for (;;) {
+		if (read(fd, buf, REQ_LEN) <= 0)
+			_exit(0);
+		if (write(fd, buf, RESP_LEN) != RESP_LEN)
+			_exit(1);
+	}
+}
+
+static void *
+pingpong_idle(void *arg)
+{
+	(void)arg;
+	while (pause() == -1 || errno == 0)
+		;
+	return NULL;
+}
+
 /*
  * The yardstick: a host process that answers each REQ_LEN-byte frame with
  * a RESP_LEN-byte one over a unix stream socket, both ends blocking, one
  * write and one read per frame on each side: what a remote getpid does
  * at the least.  Returns our end; *pid is the echo process.
+ *
+ * threads > 0 (information only): the same echo, run by a thread of a
+ * process with that many other threads, all blocked, as a rump_server's
+ * are.  The host's scheduler treats such a thread differently from a
+ * single-threaded process; this shows how much of the gap to the
+ * yardstick that alone makes.
  */
 static int
-pingpong_start(pid_t *pid)
+pingpong_start(pid_t *pid, int threads)
 {
-	char buf[64];
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		bench_fail("socketpair", errno);
 	if ((*pid = fork()) == 0) {
+		pthread_t t;
+
 		close(sv[0]);
-		for (;;) {
-			if (read(sv[1], buf, REQ_LEN) <= 0)
-				_exit(0);
-			if (write(sv[1], buf, RESP_LEN) != RESP_LEN)
+		if (threads == 0)
+			pingpong_echo((void *)(intptr_t)sv[1]);
+		for (int i = 1; i < threads; i++)
+			if (pthread_create(&t, NULL, pingpong_idle, NULL) != 0)
 				_exit(1);
-		}
+		if (pthread_create(
+		        &t, NULL, pingpong_echo, (void *)(intptr_t)sv[1]) != 0)
+			_exit(1);
+		pingpong_idle(NULL);
 	}
 	close(sv[1]);
 	return sv[0];
@@ -105,7 +140,7 @@ pingpong(int reps, long n)
 {
 	double v[64];
 	pid_t pid;
-	int fd = pingpong_start(&pid);
+	int fd = pingpong_start(&pid, 0);
 
 	for (int r = 0; r < reps; r++)
 		v[r] = pingpong_run(fd, n);
@@ -153,18 +188,23 @@ getpid_loop(int reps, long n)
  * The two side by side: each repetition times n pingpong round trips and
  * n getpid calls, the order swapped every other time, so that whatever
  * else the machine does in that moment falls on both.  Each pair also
- * gives a ratio.  Both warm up first.
+ * gives a ratio.  Then, for information, n round trips with the echo in
+ * a thread of a process of RT_MTHREADS threads.  All warm up first.
  */
+#define RT_MTHREADS 6 /* a rump_server serving one client has 6 */
 static void
 rt_pairs(int reps, long n)
 {
 	static double pp[RT_MAXREPS], gp[RT_MAXREPS], ratio[RT_MAXREPS];
-	pid_t pid;
-	int fd = pingpong_start(&pid);
+	static double mt[RT_MAXREPS];
+	pid_t pid, mpid;
+	int fd = pingpong_start(&pid, 0);
+	int mfd = pingpong_start(&mpid, RT_MTHREADS);
 
 	boot();
 	(void)pingpong_run(fd, n / 4 + 1);
 	(void)getpid_run(n / 4 + 1);
+	(void)pingpong_run(mfd, n / 4 + 1);
 	for (int r = 0; r < reps; r++) {
 		if (r % 2 == 0) {
 			pp[r] = pingpong_run(fd, n);
@@ -174,12 +214,16 @@ rt_pairs(int reps, long n)
 			pp[r] = pingpong_run(fd, n);
 		}
 		ratio[r] = gp[r] / pp[r];
+		mt[r] = pingpong_run(mfd, n);
 	}
 	close(fd);
+	close(mfd);
 	waitpid(pid, NULL, 0);
+	waitpid(mpid, NULL, 0);
 	bench_print("pingpong_ns", pp, reps, 0);
 	bench_print("getpid_ns", gp, reps, 0);
 	bench_print("getpid_pair_ratio", ratio, reps, 4);
+	bench_print("pingpong_mt_ns", mt, reps, 0);
 }
 
 static void
