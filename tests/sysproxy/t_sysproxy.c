@@ -2,7 +2,8 @@
  * t_sysproxy.c — remote clients (sysproxy): rump_server, librumpclient and
  * the wire protocol.  Each case starts its own rump_server -s on a unix
  * socket in a temporary directory and stops it by pid (the harness also
- * kills the case's process group, where the server lives, on a failure).
+ * kills the case's process group, where the server lives, on a failure);
+ * badreplies runs a lying server of its own in a thread instead.
  * This program is itself a client: it links librumpclient.
  * Environment: SP_STRESS_CALLS (calls per stress client, default 5000),
  * SP_KILLER_SECS (default 4), SP_MALFORMED_SECS (default 3).
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -672,5 +674,268 @@ T_CASE(signals,
 	T_EQ(b, 's');
 	T_EQ(sig_wrote, 1);
 	T_EQ(sp_stop(srv, SIGTERM), 0);
+	sp_rmtmp();
+}
+
+/*
+ * A server that lies: it answers the handshakes properly and the first
+ * system call of each ATTACH connection with a reply of kind br_kind.
+ * It runs as a thread of this program; the client under test is a child
+ * process, so a crash of the client is seen as such.
+ */
+enum br_kind {
+	BR_GOOD,       /* a chunk inside the region: the call succeeds */
+	BR_OUTSIDE,    /* a chunk running past the end of the region */
+	BR_BEFORE,     /* a chunk starting before it */
+	BR_PASTFRAME,  /* a chunk longer than the frame that carries it */
+	BR_MANYCHUNKS, /* more chunks than a reply may have */
+	BR_SECONDBAD,  /* a good chunk, then one outside */
+	BR_ZEROLEN,    /* a chunk of no bytes */
+	BR_RESERVED,   /* a chunk whose reserved field is not 0 */
+	BR_CUT,        /* the connection closes in the middle of a chunk */
+	BR_NKINDS
+};
+#define BR_N        20000 /* the read's buffer: a reply read in place */
+#define BR_GOOD_OFF 100
+#define BR_GOOD_LEN 15000
+
+static pthread_mutex_t br_mtx = PTHREAD_MUTEX_INITIALIZER;
+static int br_kind, br_small;   /* [br_mtx] */
+static int br_fds[64], br_nfds; /* [br_mtx] the scenario's connections */
+static int br_listen = -1;
+
+static int
+br_read_frame(int fd, uint8_t *buf, size_t max, struct sp_hdr *h)
+{
+	size_t got = 0;
+
+	while (got < SP_HDR_LEN) {
+		ssize_t n = recv(fd, buf + got, SP_HDR_LEN - got, 0);
+
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	if (sp_hdr_decode(buf, h) != 0 || h->h_len > max)
+		return -1;
+	while (got < h->h_len) {
+		ssize_t n = recv(fd, buf + got, h->h_len - got, 0);
+
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* The reply of kind br_kind to a read into region [a, a + len). */
+static size_t
+br_reply(uint8_t *f, uint64_t reqno, uint64_t a, uint32_t len, size_t *cut)
+{
+	uint64_t ca[2] = {a + BR_GOOD_OFF, 0};
+	uint32_t cl[2] = {BR_GOOD_LEN, 0}, res = 0, nck = 1;
+	uint64_t framelen;
+	size_t off = SP_HDR_LEN + SP_SYSRESP_HEAD;
+	int kind, small;
+
+	pthread_mutex_lock(&br_mtx);
+	kind = br_kind;
+	small = br_small;
+	pthread_mutex_unlock(&br_mtx);
+	if (small && kind != BR_PASTFRAME && kind != BR_CUT) {
+		ca[0] = a + 10;
+		cl[0] = len - 20;
+	}
+	/*
+	 * The bad chunks are 8000 bytes, so that a reply to a big read is
+	 * read in place (past the client's first 4 KiB) and one to a small
+	 * read is read whole: each way of reading gets each lie.
+	 */
+	switch (kind) {
+	case BR_OUTSIDE:
+		ca[0] = a + len - 100;
+		cl[0] = 8000;
+		break;
+	case BR_BEFORE:
+		ca[0] = a - 8;
+		cl[0] = 8000;
+		break;
+	case BR_MANYCHUNKS:
+		nck = SP_MAXCHUNKS + 1;
+		break;
+	case BR_SECONDBAD:
+		nck = 2;
+		cl[0] = 16;
+		ca[1] = a + len - 50;
+		cl[1] = 8000;
+		break;
+	case BR_ZEROLEN:
+		nck = 2;
+		cl[0] = 0;
+		ca[1] = a;
+		cl[1] = 8000;
+		break;
+	case BR_RESERVED:
+		res = 1;
+		break;
+	}
+	sp_put64(f + SP_HDR_LEN, cl[0] + cl[1]);
+	sp_put64(f + SP_HDR_LEN + 8, 0);
+	sp_put32(f + SP_HDR_LEN + 16, nck);
+	sp_put32(f + SP_HDR_LEN + 20, 0);
+	for (unsigned i = 0; i < (nck > 2 ? 1 : nck); i++) {
+		sp_put64(f + off, ca[i]);
+		sp_put32(f + off + 8, cl[i]);
+		sp_put32(f + off + 12, res);
+		off += SP_CHUNK_WIRE;
+		for (uint32_t k = 0; k < cl[i]; k++)
+			f[off + k] = (uint8_t)(k * 7 + 1);
+		memset(f + off + cl[i], 0, sp_pad8(cl[i]) - cl[i]);
+		off += sp_pad8(cl[i]);
+	}
+	framelen = off;
+	if (kind == BR_PASTFRAME)
+		framelen = off - 8000; /* and the rest of the bytes follow */
+	*cut = kind == BR_CUT ? off - 5000 : off;
+	sp_hdr_encode(f, framelen, reqno, SP_RESP, SP_T_SYSCALL, 0);
+	return off;
+}
+
+static void *
+br_server(void *arg)
+{
+	static uint8_t f[2 * BR_N];
+
+	(void)arg;
+	for (;;) {
+		static const char banner[] = "RUMPK-SP-1.0-Linux-liar/x86_64\n";
+		struct sp_hdr h;
+		struct sp_sysreq sr;
+		int fd = accept(br_listen, NULL, NULL);
+		size_t len, cut;
+
+		if (fd < 0)
+			return NULL;
+		pthread_mutex_lock(&br_mtx);
+		if (br_nfds < 64)
+			br_fds[br_nfds++] = fd;
+		else
+			close(fd);
+		pthread_mutex_unlock(&br_mtx);
+		if (send(fd, banner, sizeof(banner) - 1, MSG_NOSIGNAL) < 0 ||
+		    br_read_frame(fd, f, sizeof(f), &h) != 0 ||
+		    h.h_type != SP_T_HANDSHAKE)
+			continue;
+		memset(f + SP_HDR_LEN, 0, 8 + SP_COOKIE);
+		sp_put32(f + SP_HDR_LEN, 42);
+		sp_hdr_encode(f, SP_HDR_LEN + 8 + SP_COOKIE, h.h_reqno, SP_RESP,
+		    SP_T_HANDSHAKE, 0);
+		if (send(fd, f, SP_HDR_LEN + 8 + SP_COOKIE, MSG_NOSIGNAL) < 0 ||
+		    h.h_arg != SP_HS_ATTACH)
+			continue; /* the main connection: kept open */
+		if (br_read_frame(fd, f, sizeof(f), &h) != 0 ||
+		    h.h_type != SP_T_SYSCALL ||
+		    sp_sysreq_decode(
+		        f + SP_HDR_LEN, h.h_len - SP_HDR_LEN, &sr) != 0 ||
+		    sr.sr_nregs != 1)
+			continue;
+		len = br_reply(f, h.h_reqno, sr.sr_regs[0].rg_addr,
+		    sr.sr_regs[0].rg_len, &cut);
+		(void)len;
+		send(fd, f, cut, MSG_NOSIGNAL);
+		if (cut != len)
+			shutdown(fd, SHUT_RDWR);
+	}
+}
+
+/*
+ * The client, in a child: a read into the middle of a guarded buffer.
+ * Exit 0 when the outcome is right: the good reply gives its bytes and
+ * nothing else changes; a bad one fails the call (-1, an errno) and
+ * leaves every byte outside the region as it was.
+ */
+static int
+br_client(int kind, size_t n)
+{
+	static uint8_t mem[3 * BR_N];
+	uint8_t *buf = mem + BR_N;
+	ssize_t r;
+
+	memset(mem, 0x5a, sizeof(mem));
+	if (rumpclient_init() != 0)
+		return 10;
+	errno = 0;
+	r = rump_sys_read(7, buf, n);
+	for (size_t i = 0; i < sizeof(mem); i++) {
+		bool inside = mem + i >= buf && mem + i < buf + n;
+
+		if (!inside && mem[i] != 0x5a)
+			return 11; /* written outside the region */
+	}
+	if (kind != BR_GOOD)
+		return r == -1 && errno != 0 ? 0 : 12;
+	{
+		size_t off = n < BR_N ? 10 : BR_GOOD_OFF;
+		size_t len = n < BR_N ? n - 20 : BR_GOOD_LEN;
+
+		if (r != (ssize_t)len)
+			return 13;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t want = i >= off && i < off + len
+			    ? (uint8_t)((i - off) * 7 + 1)
+			    : 0x5a;
+
+			if (buf[i] != want)
+				return 14;
+		}
+	}
+	return 0;
+}
+
+T_CASE(badreplies,
+    "malformed replies of a lying server fail the call and write nothing "
+    "outside the caller's buffer; big and small replies alike")
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[400], url[420];
+	pthread_t t;
+
+	sp_tmpdir();
+	snprintf(path, sizeof(path), "%s/liar", sp_dir);
+	T_ASSERT(strlen(path) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	T_ASSERT((br_listen = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	T_OK(bind(br_listen, (struct sockaddr *)&sun, sizeof(sun)));
+	T_OK(listen(br_listen, 8));
+	snprintf(url, sizeof(url), "unix://%s", path);
+	setenv("RUMP_SERVER", url, 1);
+	T_EQ(pthread_create(&t, NULL, br_server, NULL), 0);
+	for (int small = 0; small < 2; small++) {
+		for (int kind = 0; kind < BR_NKINDS; kind++) {
+			int status;
+			pid_t kid;
+
+			pthread_mutex_lock(&br_mtx);
+			br_kind = kind;
+			br_small = small;
+			pthread_mutex_unlock(&br_mtx);
+			if ((kid = fork()) == 0)
+				_exit(br_client(kind, small ? 100 : BR_N));
+			T_ASSERT(kid > 0);
+			T_EQ(waitpid(kid, &status, 0), kid);
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				T_FAIL("reply kind %d (%s): client status %#x",
+				    kind, small ? "small" : "big", status);
+			pthread_mutex_lock(&br_mtx);
+			for (int i = 0; i < br_nfds; i++)
+				shutdown(br_fds[i], SHUT_RDWR);
+			pthread_mutex_unlock(&br_mtx);
+		}
+	}
+	shutdown(br_listen, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(br_listen);
+	for (int i = 0; i < br_nfds; i++)
+		close(br_fds[i]);
 	sp_rmtmp();
 }
