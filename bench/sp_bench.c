@@ -11,7 +11,8 @@
  *                             each call took
  *   sp_bench multi REPS MS K  K client processes doing getpid for MS ms
  *   sp_bench rt REPS N        pingpong and getpid in one process, N round
- *                             trips of each per repetition, in turn
+ *                             trips of each per repetition, in turn, and
+ *                             the ping-pong with a multi-threaded echo
  *   sp_bench tcp REPS MIB SRC SINK SINKADDR [SRCADDR]
  *                             TCP bulk: a sink process (on kernel SINK)
  *                             accepts and reads, a source process (on
