@@ -28,7 +28,7 @@
 #   BENCH_HOST_TMPFS (/dev/shm)   the host tmpfs the VFS figures compare with
 #   BENCH_VFS_OUT (bench/results/vfs.json)
 #   BENCH_SP_REPS (7), BENCH_SP_N (20000)   remote-client benchmarks
-#   BENCH_SP_RT_REPS (41), BENCH_SP_RT_N (5000)   getpid vs ping-pong pairs
+#   BENCH_SP_RT_REPS (201), BENCH_SP_RT_N (1000)   getpid vs ping-pong pairs
 #   BENCH_SP_TCP_REPS (5), BENCH_SP_TCP_MB (256)  TCP through sysproxy
 #   BENCH_SP_OUT (bench/results/sysproxy.json)
 #   BENCH_JNL_REPS (5), BENCH_JNL_OUT (bench/results/ext2fs_journal.json)
@@ -186,8 +186,8 @@ vfs()
 # each figure against a reference taken in the same run (report_sp.awk).
 SP_REPS=${BENCH_SP_REPS:-7}
 SP_N=${BENCH_SP_N:-20000}
-SP_RT_REPS=${BENCH_SP_RT_REPS:-41}
-SP_RT_N=${BENCH_SP_RT_N:-5000}
+SP_RT_REPS=${BENCH_SP_RT_REPS:-201}
+SP_RT_N=${BENCH_SP_RT_N:-1000}
 SP_TCP_REPS=${BENCH_SP_TCP_REPS:-5}
 SP_TCP_MB=${BENCH_SP_TCP_MB:-256}
 SP_OUT=${BENCH_SP_OUT:-bench/results/sysproxy.json}
