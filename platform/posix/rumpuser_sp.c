@@ -124,11 +124,12 @@ static __thread struct sp_req *sp_curreq
 
 static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sp_pincv = PTHREAD_COND_INITIALIZER;
-static struct sp_proc *sp_procs;                    /* [sp_lock] */
-static struct sp_conn *sp_conns;                    /* [sp_lock] */
-static int sp_nconns;                               /* [sp_lock] */
-static uint64_t sp_nextid = 1;                      /* [sp_lock] */
-static enum { SP_OFF, SP_ON, SP_STOPPED } sp_state; /* [sp_lock] */
+static struct sp_proc *sp_procs; /* [sp_lock] */
+static struct sp_conn *sp_conns; /* [sp_lock] */
+static int sp_nconns;            /* [sp_lock] */
+static uint64_t sp_nextid = 1;   /* [sp_lock] */
+/* [sp_lock to change; a] read without the lock by the request path. */
+static enum { SP_OFF, SP_ON, SP_STOPPED } sp_state;
 static int sp_listenfd = -1;
 static int sp_epfd = -1;
 static struct sp_addr sp_addr;
@@ -1379,7 +1380,7 @@ rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 		goto fail_unlink;
 	}
 	sp_listenfd = fd;
-	sp_state = SP_ON;
+	__atomic_store_n(&sp_state, SP_ON, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&sp_lock);
 	if ((error = rumpuser_thread_create(
 	         sp_watcher, NULL, "sp_watch", 0, 0, -1, NULL)) != 0 ||
@@ -1421,7 +1422,7 @@ rumpuser_sp_fini(void *arg)
 	}
 	pthread_mutex_lock(&sp_lock);
 	if (sp_state == SP_ON) {
-		sp_state = SP_STOPPED;
+		__atomic_store_n(&sp_state, SP_STOPPED, __ATOMIC_RELEASE);
 		if (sp_listenfd >= 0)
 			shutdown(sp_listenfd, SHUT_RDWR);
 		if (sp_addr.sa_unix)

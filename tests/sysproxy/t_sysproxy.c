@@ -661,6 +661,16 @@ T_CASE(signals,
 	pid_t srv;
 	char b;
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+	/*
+	 * TSan defers asynchronous signals to points of its own; with the
+	 * thread blocked in a recv that SA_RESTART restarts, the handler
+	 * that would end the wait did not run and the case hung.
+	 */
+	T_SKIP("under TSan the handler does not run during the remote call");
+#endif
+#endif
 	sp_tmpdir();
 	srv = sp_start(NULL);
 	T_OK(rumpclient_init());
