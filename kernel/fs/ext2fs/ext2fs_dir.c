@@ -4,35 +4,30 @@
  * A directory is a file of whole blocks, each tiled by variable-length
  * records (inode, rec_len, name_len, type, name); a record with inode 0
  * is free space, and with metadata_csum each block ends in a 12-byte
- * tail holding the block's crc32c.  Lookups and inserts walk the blocks
- * in order (linear directories).
+ * tail holding the block's crc32c.  Linear directories are searched
+ * block by block.  Hashed ones (htree, dir_index: EXT2_INDEX_FL with the
+ * feature) are searched and grown through their index (ext2fs_htree.c);
+ * their index blocks look like empty records to a linear reader, as the
+ * format intends, so readdir, emptiness and removal work on them the
+ * same way.  A linear directory that outgrows its first block becomes
+ * indexed, as Linux does it, when the image has dir_index.  (An index on
+ * an image without the feature is dropped before a change, as e2fsck
+ * would: the directory becomes linear.)
  *
- * Hashed (htree, dir_index) directories are read the same way: their
- * index blocks look like empty records to a linear reader, as the format
- * intends.  Before changing an indexed directory the driver turns it
- * into a linear one (clears EXT2_INDEX_FL, makes the index blocks empty
- * record blocks with tails), because keeping the index right on insert
- * is not written yet; e2fsck accepts the result, and Linux reads it.
- *
- * Readdir cookies are byte offsets of records in the directory file: a
- * removed record merges into its predecessor, so offsets of the others
- * stay, and a cookie that no longer starts a record resumes at the next
- * one.
+ * Readdir cookies are byte offsets of records in the directory file, in
+ * block order also for indexed directories: a removed record merges into
+ * its predecessor, so offsets of the others stay, and a cookie that no
+ * longer starts a record resumes at the next one.  A split of a full
+ * leaf moves half its records to a new block at the end and leaves the
+ * others where they were, so a reader misses none of them (it may see a
+ * moved one twice).
  *
  * Callers hold the directory's vnode lock: W to change it, R to read.
  */
-#include "ext2fs.h"
+#include "ext2fs_dir_impl.h"
 
-/* A directory block read and checked. */
-struct dirblk {
-	struct buf *db_bp;
-	uint8_t *db_data;
-	unsigned db_end; /* where records end: before the tail, if any */
-	bool db_tail;
-};
-
-static unsigned
-rec_len_get(struct ext2fs_mount *em, const struct ext2_dirent *d)
+unsigned
+ext2fs_rec_len_get(struct ext2fs_mount *em, const struct ext2_dirent *d)
 {
 	unsigned l = le16(d->d_rec_len);
 
@@ -41,16 +36,16 @@ rec_len_get(struct ext2fs_mount *em, const struct ext2_dirent *d)
 	return l;
 }
 
-static void
-rec_len_set(struct ext2fs_mount *em, struct ext2_dirent *d, unsigned l)
+void
+ext2fs_rec_len_set(struct ext2fs_mount *em, struct ext2_dirent *d, unsigned l)
 {
 	if (l >= 65536 && em->em_bsize >= 65536)
 		l = 65535;
 	d->d_rec_len = le16((uint16_t)l);
 }
 
-static unsigned
-name_len(struct ext2fs_mount *em, const struct ext2_dirent *d)
+unsigned
+ext2fs_name_len(struct ext2fs_mount *em, const struct ext2_dirent *d)
 {
 	if (em->em_ftype)
 		return d->d_name_len;
@@ -82,8 +77,8 @@ dir_csum(struct ext2fs_inode *ei, const uint8_t *data)
 }
 
 /* Writes the tail (and its checksum) of a block with one, then it out. */
-static void
-dirblk_write(struct ext2fs_inode *ei, struct dirblk *db)
+void
+ext2fs_dirblk_write(struct ext2fs_inode *ei, struct dirblk *db)
 {
 	struct ext2fs_mount *em = ei->ei_em;
 
@@ -100,8 +95,8 @@ dirblk_write(struct ext2fs_inode *ei, struct dirblk *db)
 	db->db_bp = NULL;
 }
 
-static void
-dirblk_release(struct dirblk *db)
+void
+ext2fs_dirblk_release(struct dirblk *db)
 {
 	if (db->db_bp != NULL)
 		brelse(db->db_bp);
@@ -118,7 +113,7 @@ is_dx_node(struct ext2fs_inode *ei, uint64_t lblk, const uint8_t *data)
 		return false;
 	return lblk == 0 ||
 	    (d->d_inode == 0 &&
-	        rec_len_get(ei->ei_em, d) == ei->ei_em->em_bsize);
+	        ext2fs_rec_len_get(ei->ei_em, d) == ei->ei_em->em_bsize);
 }
 
 /*
@@ -138,8 +133,8 @@ dirblk_check(struct ext2fs_inode *ei, struct dirblk *db)
 		if (db->db_end - off < EXT2_DIRENT_HDR)
 			goto bad;
 		d = (const struct ext2_dirent *)(db->db_data + off);
-		rl = rec_len_get(em, d);
-		nl = name_len(em, d);
+		rl = ext2fs_rec_len_get(em, d);
+		nl = ext2fs_name_len(em, d);
 		if (rl < EXT2_DIRENT_HDR || (rl & 3) != 0 ||
 		    rl > db->db_end - off ||
 		    (d->d_inode != 0 &&
@@ -155,10 +150,9 @@ bad:
 }
 
 /* Reads and checks block lblk of directory ei. */
-static int
-dirblk_read(struct ext2fs_inode *ei, uint64_t lblk, struct dirblk *db)
+int
+ext2fs_dirblk_read(struct ext2fs_inode *ei, uint64_t lblk, struct dirblk *db)
 {
-	struct ext2fs_mount *em = ei->ei_em;
 	uint64_t pblk, run;
 	int error;
 
@@ -169,6 +163,18 @@ dirblk_read(struct ext2fs_inode *ei, uint64_t lblk, struct dirblk *db)
 		printf("ext2fs: directory %u has a hole\n", ei->ei_ino);
 		return EUCLEAN;
 	}
+	return ext2fs_dirblk_read_at(ei, lblk, pblk, db);
+}
+
+/* The same, for block lblk known to be at device block pblk. */
+int
+ext2fs_dirblk_read_at(
+    struct ext2fs_inode *ei, uint64_t lblk, uint64_t pblk, struct dirblk *db)
+{
+	struct ext2fs_mount *em = ei->ei_em;
+	int error;
+
+	db->db_bp = NULL;
 	if ((error = ext2fs_bread(em, pblk, &db->db_bp)) != 0)
 		return error;
 	db->db_data = db->db_bp->b_data;
@@ -202,7 +208,7 @@ dirblk_read(struct ext2fs_inode *ei, uint64_t lblk, struct dirblk *db)
 		goto fail;
 	return 0;
 fail:
-	dirblk_release(db);
+	ext2fs_dirblk_release(db);
 	return error;
 }
 
@@ -218,9 +224,40 @@ inline_dir(struct ext2fs_inode *ei)
 	return (le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL) != 0;
 }
 
+bool
+ext2fs_dirblk_find(struct ext2fs_mount *em, struct dirblk *db, const char *name,
+    size_t namelen, unsigned *offp, int *prevp)
+{
+	unsigned off = 0;
+	int prev = -1;
+
+	while (off < db->db_end) {
+		struct ext2_dirent *d =
+		    (struct ext2_dirent *)(db->db_data + off);
+
+		if (d->d_inode != 0 && ext2fs_name_len(em, d) == namelen &&
+		    memcmp(d->d_name, name, namelen) == 0) {
+			*offp = off;
+			*prevp = prev;
+			return true;
+		}
+		prev = (int)off;
+		off += ext2fs_rec_len_get(em, d);
+	}
+	return false;
+}
+
+static bool
+is_dot_or_dotdot(const char *name, size_t namelen)
+{
+	return name[0] == '.' &&
+	    (namelen == 1 || (namelen == 2 && name[1] == '.'));
+}
+
 /*
  * Finds name in the directory: its block (busy, in *db), the record's
- * offset and its predecessor's (-1: first in the block).
+ * offset and its predecessor's (-1: first in the block).  "." and ".."
+ * are in the first block, also of an indexed directory.
  */
 static int
 dir_find(struct ext2fs_inode *dei, const char *name, size_t namelen,
@@ -232,27 +269,20 @@ dir_find(struct ext2fs_inode *dei, const char *name, size_t namelen,
 
 	if (inline_dir(dei))
 		return EOPNOTSUPP;
+	if (ext2fs_htree_active(dei)) {
+		if (!is_dot_or_dotdot(name, namelen))
+			return ext2fs_htree_find(
+			    dei, name, namelen, db, lblkp, offp, prevp);
+		n = MIN(n, 1);
+	}
 	for (uint64_t lblk = 0; lblk < n; lblk++) {
-		unsigned off = 0;
-		int prev = -1;
-
-		if ((error = dirblk_read(dei, lblk, db)) != 0)
+		if ((error = ext2fs_dirblk_read(dei, lblk, db)) != 0)
 			return error;
-		while (off < db->db_end) {
-			struct ext2_dirent *d =
-			    (struct ext2_dirent *)(db->db_data + off);
-
-			if (d->d_inode != 0 && name_len(em, d) == namelen &&
-			    memcmp(d->d_name, name, namelen) == 0) {
-				*lblkp = lblk;
-				*offp = off;
-				*prevp = prev;
-				return 0;
-			}
-			prev = (int)off;
-			off += rec_len_get(em, d);
+		if (ext2fs_dirblk_find(em, db, name, namelen, offp, prevp)) {
+			*lblkp = lblk;
+			return 0;
 		}
-		dirblk_release(db);
+		ext2fs_dirblk_release(db);
 	}
 	return ENOENT;
 }
@@ -270,15 +300,15 @@ ext2fs_dir_lookup(
 	if (error)
 		return error;
 	*inop = le32(((struct ext2_dirent *)(db.db_data + off))->d_inode);
-	dirblk_release(&db);
+	ext2fs_dirblk_release(&db);
 	if (*inop < EXT2_ROOT_INO && *inop != 0)
 		return EUCLEAN;
 	return 0;
 }
 
 /* Lays out an empty block: one free record, and the tail. */
-static void
-dirblk_empty(struct ext2fs_inode *ei, struct dirblk *db)
+void
+ext2fs_dirblk_empty(struct ext2fs_inode *ei, struct dirblk *db)
 {
 	struct ext2fs_mount *em = ei->ei_em;
 	struct ext2_dirent *d = (struct ext2_dirent *)db->db_data;
@@ -286,12 +316,13 @@ dirblk_empty(struct ext2fs_inode *ei, struct dirblk *db)
 	memset(db->db_data, 0, em->em_bsize);
 	db->db_tail = em->em_csum;
 	db->db_end = em->em_bsize - (em->em_csum ? EXT2_DIR_TAIL_SIZE : 0);
-	rec_len_set(em, d, db->db_end);
+	ext2fs_rec_len_set(em, d, db->db_end);
 }
 
 /*
  * Turns an indexed directory into a linear one: the root keeps "." and
- * "..", the other index nodes become empty blocks, the flag goes.
+ * "..", the other index nodes become empty blocks, the flag goes.  Only
+ * for an index on an image without dir_index, which nothing may keep.
  */
 static int
 dir_unindex(struct ext2fs_inode *dei)
@@ -305,13 +336,13 @@ dir_unindex(struct ext2fs_inode *dei)
 		struct ext2_dirent *d, *dd;
 		unsigned rl;
 
-		if ((error = dirblk_read(dei, lblk, &db)) != 0)
+		if ((error = ext2fs_dirblk_read(dei, lblk, &db)) != 0)
 			return error;
 		d = (struct ext2_dirent *)db.db_data;
 		if (lblk == 0) {
-			rl = rec_len_get(em, d);
+			rl = ext2fs_rec_len_get(em, d);
 			if (rl >= db.db_end || d->d_inode == 0) {
-				dirblk_release(&db);
+				ext2fs_dirblk_release(&db);
 				return EUCLEAN;
 			}
 			dd = (struct ext2_dirent *)(db.db_data + rl);
@@ -319,35 +350,71 @@ dir_unindex(struct ext2fs_inode *dei)
 			db.db_end = em->em_bsize -
 			    (em->em_csum ? EXT2_DIR_TAIL_SIZE : 0);
 			if (db.db_end < rl + EXT2_DIRENT_LEN(2)) {
-				dirblk_release(&db);
+				ext2fs_dirblk_release(&db);
 				return EUCLEAN;
 			}
 			memset(db.db_data + rl + EXT2_DIRENT_LEN(2), 0,
 			    em->em_bsize - rl - EXT2_DIRENT_LEN(2));
-			rec_len_set(em, dd, db.db_end - rl);
-			dirblk_write(dei, &db);
+			ext2fs_rec_len_set(em, dd, db.db_end - rl);
+			ext2fs_dirblk_write(dei, &db);
 		} else if (d->d_inode == 0 &&
-		    rec_len_get(em, d) == em->em_bsize) {
-			dirblk_empty(dei, &db);
-			dirblk_write(dei, &db);
+		    ext2fs_rec_len_get(em, d) == em->em_bsize) {
+			ext2fs_dirblk_empty(dei, &db);
+			ext2fs_dirblk_write(dei, &db);
 		} else {
-			dirblk_release(&db);
+			ext2fs_dirblk_release(&db);
 		}
 	}
 	dei->ei_raw->i_flags &= le32(~(uint32_t)EXT2_INDEX_FL);
 	return ext2fs_iupdate(dei);
 }
 
+/* An index the driver may not keep: the flag without the feature. */
+static bool
+dir_stray_index(struct ext2fs_inode *dei)
+{
+	return (le32(dei->ei_raw->i_flags) & EXT2_INDEX_FL) != 0 &&
+	    !EXT2_HAS_COMPAT(dei->ei_em, EXT2_COMPAT_DIR_INDEX);
+}
+
 /* Writes a record for (name, ino, ft) at d, rec_len rl. */
-static void
-dirent_fill(struct ext2fs_mount *em, struct ext2_dirent *d, const char *name,
-    size_t namelen, uint32_t ino, uint8_t ft, unsigned rl)
+void
+ext2fs_dirent_fill(struct ext2fs_mount *em, struct ext2_dirent *d,
+    const char *name, size_t namelen, uint32_t ino, uint8_t ft, unsigned rl)
 {
 	d->d_inode = le32(ino);
-	rec_len_set(em, d, rl);
+	ext2fs_rec_len_set(em, d, rl);
 	d->d_name_len = (uint8_t)namelen;
 	d->d_file_type = em->em_ftype ? ft : 0;
 	memcpy(d->d_name, name, namelen);
+}
+
+bool
+ext2fs_dirblk_insert(struct ext2fs_mount *em, struct dirblk *db,
+    const char *name, size_t namelen, uint32_t ino, uint8_t ft)
+{
+	unsigned need = EXT2_DIRENT_LEN(namelen), off = 0;
+
+	while (off < db->db_end) {
+		struct ext2_dirent *d =
+		    (struct ext2_dirent *)(db->db_data + off);
+		unsigned rl = ext2fs_rec_len_get(em, d), used;
+
+		used = d->d_inode != 0 ? EXT2_DIRENT_LEN(ext2fs_name_len(em, d))
+		                       : 0;
+		if (rl - used >= need) {
+			if (used != 0) {
+				ext2fs_rec_len_set(em, d, used);
+				d = (struct ext2_dirent *)(db->db_data + off +
+				    used);
+			}
+			ext2fs_dirent_fill(
+			    em, d, name, namelen, ino, ft, rl - used);
+			return true;
+		}
+		off += rl;
+	}
+	return false;
 }
 
 int
@@ -355,7 +422,6 @@ ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
     uint32_t ino, uint8_t ft)
 {
 	struct ext2fs_mount *em = dei->ei_em;
-	unsigned need = EXT2_DIRENT_LEN(namelen);
 	uint64_t n, lblk, pblk;
 	struct dirblk db;
 	bool isnew;
@@ -364,38 +430,27 @@ ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	KASSERT(namelen > 0 && namelen <= EXT2_NAME_MAX);
 	if (inline_dir(dei))
 		return EOPNOTSUPP;
-	if (le32(dei->ei_raw->i_flags) & EXT2_INDEX_FL) {
-		if ((error = dir_unindex(dei)) != 0)
-			return error;
-	}
+	if (dir_stray_index(dei) && (error = dir_unindex(dei)) != 0)
+		return error;
+	if (ext2fs_htree_active(dei))
+		return ext2fs_htree_enter(dei, name, namelen, ino, ft);
 	n = dir_nblocks(dei);
 	for (lblk = 0; lblk < n; lblk++) {
-		unsigned off = 0;
-
-		if ((error = dirblk_read(dei, lblk, &db)) != 0)
+		if ((error = ext2fs_dirblk_read(dei, lblk, &db)) != 0)
 			return error;
-		while (off < db.db_end) {
-			struct ext2_dirent *d =
-			    (struct ext2_dirent *)(db.db_data + off);
-			unsigned rl = rec_len_get(em, d), used;
-
-			used = d->d_inode != 0
-			    ? EXT2_DIRENT_LEN(name_len(em, d))
-			    : 0;
-			if (rl - used >= need) {
-				if (used != 0) {
-					rec_len_set(em, d, used);
-					d = (struct ext2_dirent *)(db.db_data +
-					    off + used);
-				}
-				dirent_fill(
-				    em, d, name, namelen, ino, ft, rl - used);
-				dirblk_write(dei, &db);
-				return 0;
-			}
-			off += rl;
+		if (ext2fs_dirblk_insert(em, &db, name, namelen, ino, ft)) {
+			ext2fs_dirblk_write(dei, &db);
+			return 0;
 		}
-		dirblk_release(&db);
+		ext2fs_dirblk_release(&db);
+	}
+	/* A full first block: the directory gets an index, if it may. */
+	if (n == 1) {
+		error = ext2fs_htree_index(dei);
+		if (error == 0)
+			return ext2fs_htree_enter(dei, name, namelen, ino, ft);
+		if (error != EAGAIN)
+			return error;
 	}
 	/* No room: a new block at the end. */
 	if ((uint64_t)(n + 1) << em->em_bshift > em->em_maxsize)
@@ -405,14 +460,15 @@ ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	if ((error = ext2fs_getblk(em, pblk, &db.db_bp)) != 0)
 		return error;
 	db.db_data = db.db_bp->b_data;
-	dirblk_empty(dei, &db);
-	dirent_fill(em, (struct ext2_dirent *)db.db_data, name, namelen, ino,
-	    ft, db.db_end);
-	dirblk_write(dei, &db);
+	ext2fs_dirblk_empty(dei, &db);
+	ext2fs_dirent_fill(em, (struct ext2_dirent *)db.db_data, name, namelen,
+	    ino, ft, db.db_end);
+	ext2fs_dirblk_write(dei, &db);
 	ext2fs_isize_set(dei, (n + 1) << em->em_bshift);
 	return ext2fs_iupdate(dei);
 }
 
+/* Removal leaves an index as it is: Linux does not merge leaves either. */
 int
 ext2fs_dir_remove(struct ext2fs_inode *dei, const char *name, size_t namelen)
 {
@@ -423,10 +479,8 @@ ext2fs_dir_remove(struct ext2fs_inode *dei, const char *name, size_t namelen)
 	unsigned off;
 	int prev, error;
 
-	if (le32(dei->ei_raw->i_flags) & EXT2_INDEX_FL) {
-		if ((error = dir_unindex(dei)) != 0)
-			return error;
-	}
+	if (dir_stray_index(dei) && (error = dir_unindex(dei)) != 0)
+		return error;
 	error = dir_find(dei, name, namelen, &db, &lblk, &off, &prev);
 	if (error)
 		return error;
@@ -435,9 +489,10 @@ ext2fs_dir_remove(struct ext2fs_inode *dei, const char *name, size_t namelen)
 		d->d_inode = 0;
 	} else {
 		p = (struct ext2_dirent *)(db.db_data + prev);
-		rec_len_set(em, p, rec_len_get(em, p) + rec_len_get(em, d));
+		ext2fs_rec_len_set(em, p,
+		    ext2fs_rec_len_get(em, p) + ext2fs_rec_len_get(em, d));
 	}
-	dirblk_write(dei, &db);
+	ext2fs_dirblk_write(dei, &db);
 	return 0;
 }
 
@@ -452,10 +507,8 @@ ext2fs_dir_rewrite(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	unsigned off;
 	int prev, error;
 
-	if (le32(dei->ei_raw->i_flags) & EXT2_INDEX_FL) {
-		if ((error = dir_unindex(dei)) != 0)
-			return error;
-	}
+	if (dir_stray_index(dei) && (error = dir_unindex(dei)) != 0)
+		return error;
 	error = dir_find(dei, name, namelen, &db, &lblk, &off, &prev);
 	if (error)
 		return error;
@@ -463,7 +516,9 @@ ext2fs_dir_rewrite(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	d->d_inode = le32(ino);
 	if (em->em_ftype)
 		d->d_file_type = ft;
-	dirblk_write(dei, &db);
+	if (lblk == 0 && ext2fs_htree_active(dei))
+		ext2fs_htree_root_changed(dei, db.db_data); /* ".." */
+	ext2fs_dirblk_write(dei, &db);
 	return 0;
 }
 
@@ -481,12 +536,12 @@ ext2fs_dir_isempty(struct ext2fs_inode *ei, bool *emptyp)
 	for (uint64_t lblk = 0; lblk < n && *emptyp; lblk++) {
 		unsigned off = 0;
 
-		if ((error = dirblk_read(ei, lblk, &db)) != 0)
+		if ((error = ext2fs_dirblk_read(ei, lblk, &db)) != 0)
 			return error;
 		while (off < db.db_end) {
 			struct ext2_dirent *d =
 			    (struct ext2_dirent *)(db.db_data + off);
-			unsigned nl = name_len(em, d);
+			unsigned nl = ext2fs_name_len(em, d);
 
 			if (d->d_inode != 0 &&
 			    !(nl == 1 && d->d_name[0] == '.') &&
@@ -495,9 +550,9 @@ ext2fs_dir_isempty(struct ext2fs_inode *ei, bool *emptyp)
 				*emptyp = false;
 				break;
 			}
-			off += rec_len_get(em, d);
+			off += ext2fs_rec_len_get(em, d);
 		}
-		dirblk_release(&db);
+		ext2fs_dirblk_release(&db);
 	}
 	return 0;
 }
@@ -517,13 +572,14 @@ ext2fs_dir_init(struct ext2fs_inode *ei, uint32_t parent)
 	if ((error = ext2fs_getblk(em, pblk, &db.db_bp)) != 0)
 		return error;
 	db.db_data = db.db_bp->b_data;
-	dirblk_empty(ei, &db);
+	ext2fs_dirblk_empty(ei, &db);
 	d = (struct ext2_dirent *)db.db_data;
-	dirent_fill(em, d, ".", 1, ei->ei_ino, EXT2_FT_DIR, EXT2_DIRENT_LEN(1));
+	ext2fs_dirent_fill(
+	    em, d, ".", 1, ei->ei_ino, EXT2_FT_DIR, EXT2_DIRENT_LEN(1));
 	d = (struct ext2_dirent *)(db.db_data + EXT2_DIRENT_LEN(1));
-	dirent_fill(em, d, "..", 2, parent, EXT2_FT_DIR,
+	ext2fs_dirent_fill(em, d, "..", 2, parent, EXT2_FT_DIR,
 	    db.db_end - EXT2_DIRENT_LEN(1));
-	dirblk_write(ei, &db);
+	ext2fs_dirblk_write(ei, &db);
 	ext2fs_isize_set(ei, em->em_bsize);
 	return ext2fs_iupdate(ei);
 }
@@ -557,12 +613,12 @@ ext2fs_dir_readdir(struct ext2fs_inode *ei, off_t *cookie,
 		uint64_t base = lblk << em->em_bshift;
 		unsigned off = 0;
 
-		if ((error = dirblk_read(ei, lblk, &db)) != 0)
+		if ((error = ext2fs_dirblk_read(ei, lblk, &db)) != 0)
 			return error;
 		while (off < db.db_end) {
 			struct ext2_dirent *d =
 			    (struct ext2_dirent *)(db.db_data + off);
-			unsigned rl = rec_len_get(em, d);
+			unsigned rl = ext2fs_rec_len_get(em, d);
 			uint64_t next = base + off + rl;
 
 			if (off + rl >= db.db_end)
@@ -570,15 +626,15 @@ ext2fs_dir_readdir(struct ext2fs_inode *ei, off_t *cookie,
 			if (base + off >= pos && d->d_inode != 0) {
 				if (fill(arg, le32(d->d_inode), (off_t)next,
 				        ft2dt(file_type(em, d)), d->d_name,
-				        name_len(em, d)) != 0) {
-					dirblk_release(&db);
+				        ext2fs_name_len(em, d)) != 0) {
+					ext2fs_dirblk_release(&db);
 					*cookie = (off_t)(base + off);
 					return 0;
 				}
 			}
 			off += rl;
 		}
-		dirblk_release(&db);
+		ext2fs_dirblk_release(&db);
 		*cookie = (off_t)(base + em->em_bsize);
 	}
 	*cookie = (off_t)MAX(pos, n << em->em_bshift);

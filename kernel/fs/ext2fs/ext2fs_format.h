@@ -36,6 +36,10 @@
 #define EXT2_NDIR                12 /* direct blocks in i_block */
 #define EXT2_NIBLOCK             15 /* i_block words */
 
+/* s_flags */
+#define EXT2_FLAGS_SIGNED_HASH   0x0001
+#define EXT2_FLAGS_UNSIGNED_HASH 0x0002
+
 /* s_state */
 #define EXT2_STATE_VALID  0x0001
 #define EXT2_STATE_ERRORS 0x0002
@@ -303,6 +307,56 @@ struct ext2_dir_tail {
 	uint8_t det_ft;
 	uint32_t det_checksum;
 } __attribute__((packed));
+
+/*
+ * Hashed directories (htree, dir_index).  Block 0 of an indexed
+ * directory is the root: "." (rec_len 12) and ".." (rec_len up to the
+ * end of the block) hide the root info and an array of index entries;
+ * other index blocks ("nodes") are one empty record spanning the block
+ * that hides an array of entries.  The first entry's hash is taken as 0,
+ * its place holds the count and limit.  An entry maps the hashes from
+ * its own up to the next entry's to a block (lower levels of the index,
+ * or a leaf: an ordinary directory block).  The low bit of an entry's
+ * hash says that its block continues a run of one hash value from the
+ * block before (a collision across a split).  With metadata_csum the
+ * entries array is followed by a tail holding the crc32c of the entries
+ * in use.
+ */
+#define EXT2_DX_ROOT_INFO_OFF 24 /* after "." and ".." */
+#define EXT2_DX_ROOT_ENTS_OFF 32
+#define EXT2_DX_NODE_ENTS_OFF 8
+#define EXT2_DX_BLOCK_MASK    0x0fffffffu
+#define EXT2_DX_HASH_LEGACY   0
+#define EXT2_DX_HASH_HALF_MD4 1
+#define EXT2_DX_HASH_TEA      2
+#define EXT2_DX_HASH_UNSIGNED 3    /* added to the three above */
+#define EXT2_DX_FLAG_INCOMPAT 0x01 /* root info: unknown hash flags */
+#define EXT2_DX_LEVELS        2    /* index levels (3 with large_dir) */
+#define EXT2_DX_LEVELS_LARGE  3
+struct ext2_dx_root_info {
+	uint32_t dri_reserved_zero;
+	uint8_t dri_hash_version;
+	uint8_t dri_info_length; /* 8 */
+	uint8_t dri_indirect_levels;
+	uint8_t dri_unused_flags;
+} __attribute__((packed));
+struct ext2_dx_entry {
+	uint32_t dxe_hash;
+	uint32_t dxe_block;
+} __attribute__((packed));
+/* Overlays the first entry's hash. */
+struct ext2_dx_countlimit {
+	uint16_t dxc_limit;
+	uint16_t dxc_count;
+} __attribute__((packed));
+struct ext2_dx_tail {
+	uint32_t dxt_reserved;
+	uint32_t dxt_checksum;
+} __attribute__((packed));
+CTASSERT(sizeof(struct ext2_dx_root_info) == 8);
+CTASSERT(sizeof(struct ext2_dx_entry) == 8);
+CTASSERT(sizeof(struct ext2_dx_countlimit) == 4);
+CTASSERT(sizeof(struct ext2_dx_tail) == 8);
 
 /* file_type values */
 #define EXT2_FT_UNKNOWN  0

@@ -69,3 +69,7 @@ $(B)/fuzz/ext2fs_mount: fuzz/ext2fs_mount.c $(LIBS) $(GENHDRS)
 		-L$(L) -Wl,-rpath,$(abspath $(L)) -Wl,--no-as-needed \
 		-lrumpfs_ext2fs -lrumpvfs -lrump -lrumpuser \
 		-Wl,--as-needed -lpthread $(LDSAN)
+
+# Hashed directories and the orphan list: their own programs.
+$(E2T)/t_ext2fs_htree: $(E2T)/e2fs_util.o
+$(E2T)/t_ext2fs_htree: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)

