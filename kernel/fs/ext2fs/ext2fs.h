@@ -23,10 +23,12 @@
  *
  * Locks: the VFS's vnode locks guard each inode's fields ([v] below).
  * em_lock guards the allocator: bitmaps, group descriptors and the
- * superblock copy.  Order: vnode locks → buffers of file metadata
- * (extent and indirect blocks, directory blocks, inode tables) →
- * em_lock → bitmap buffers → the journal's j_mtx.  Nothing under em_lock
- * takes a vnode or a metadata buffer.
+ * superblock copy.  em_orphlock guards the orphan list (the in-memory
+ * list and the on-disk links of its inodes).  Order: vnode locks →
+ * em_orphlock → buffers of file metadata (extent and indirect blocks,
+ * directory blocks, inode tables) → em_lock → bitmap buffers → the
+ * journal's j_mtx.  Nothing under em_lock takes a vnode or a metadata
+ * buffer; nothing holding a buffer takes em_orphlock.
  */
 #ifndef KERNEL_FS_EXT2FS_EXT2FS_H
 #define KERNEL_FS_EXT2FS_EXT2FS_H
@@ -82,6 +84,8 @@ struct ext2fs_mount {
 	bool em_sbdirty;         /* [s] */
 	struct ext2fs_jnl *em_jnl; /* the journal while it is written, or
 	                              NULL (ext2fs_journal.c) */
+	kmutex_t em_orphlock;
+	struct ext2fs_inode *em_orphans; /* [o] the orphan list's head */
 };
 
 /*
@@ -89,8 +93,18 @@ struct ext2fs_mount {
  * vop_reclaim.  ei_raw is the on-disk inode itself (em_isize bytes), the
  * one copy of its fields; ext2fs_iupdate() writes it back into the inode
  * table's buffer.
- * [I] immutable  [v] the vnode lock (W to change)  [a] atomic (relaxed):
- * read-ahead hints, updated by readers under a shared lock
+ *
+ * The orphan list (ext2fs_orphan.c): an inode whose last name went (or
+ * whose truncation is under way, or made by O_TMPFILE) is on the
+ * superblock's list from then until it is freed, so that the next mount
+ * frees it after a crash.  On disk the list runs from s_last_orphan
+ * through each inode's i_dtime; in memory ei_onext/ei_oprev link the
+ * same inodes in the same order, newest first.  ei_orphnext is the link
+ * on disk, which removing another inode may change: ext2fs_iupdate
+ * writes it as i_dtime under em_orphlock.
+ * [I] immutable  [v] the vnode lock (W to change)  [o] em_orphlock
+ * [a] atomic (relaxed): read-ahead hints, updated by readers under a
+ * shared lock
  */
 struct ext2fs_inode {
 	struct ext2fs_mount *ei_em; /* [I] */
@@ -104,6 +118,10 @@ struct ext2fs_inode {
 	size_t ei_rawsize;          /* [I] bytes at ei_raw */
 	bool ei_freed;              /* [v] blocks and inode freed already */
 	bool ei_txhold;             /* [v] reclaim ends the transaction */
+	bool ei_orphan;             /* [v, o to set] on the orphan list */
+	bool ei_tmpfile;            /* [v] O_TMPFILE: link may name it */
+	uint32_t ei_orphnext;       /* [o] next on the list on disk */
+	struct ext2fs_inode *ei_onext, *ei_oprev; /* [o] */
 };
 #define VTOEI(vp)  ((struct ext2fs_inode *)(vp)->v_data)
 #define EI_RAW(ei) ((ei)->ei_raw)
@@ -206,6 +224,19 @@ void ext2fs_bmap_init(struct ext2fs_inode *ei);
 /* The inline data of an inode (inline_data): up to len bytes at off. */
 int ext2fs_inline_read(
     struct ext2fs_inode *ei, uint64_t off, void *buf, size_t len, size_t *got);
+
+/* ext2fs_inode.c: the on-disk i_dtime of ei alone (holds em_orphlock) */
+int ext2fs_iset_dtime(struct ext2fs_inode *ei, uint32_t v);
+
+/* ext2fs_orphan.c */
+/* Puts ei (vnode W) on the orphan list and writes it. */
+int ext2fs_orphan_add(struct ext2fs_inode *ei);
+/* Takes ei off the orphan list (if on it); the caller writes it. */
+void ext2fs_orphan_del(struct ext2fs_inode *ei);
+/* Frees an inode with no links left: blocks, orphan entry, inode. */
+void ext2fs_inode_release(struct ext2fs_inode *ei);
+/* Frees or truncates the orphans a crash left (read-write mount). */
+int ext2fs_orphan_cleanup(struct ext2fs_mount *em);
 
 /* ext2fs_dir.c */
 int ext2fs_dir_lookup(

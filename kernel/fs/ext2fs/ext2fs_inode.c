@@ -136,29 +136,72 @@ ext2fs_iget(struct ext2fs_mount *em, uint32_t ino, struct ext2_inode *raw)
 	return 0;
 }
 
+/* Sets the checksum of an on-disk inode image raw. */
+static void
+inode_csum_set(struct ext2fs_mount *em, struct ext2_inode *raw, uint32_t seed)
+{
+	uint32_t crc;
+
+	if (!em->em_csum)
+		return;
+	crc = inode_csum(em, raw, seed);
+	raw->i_checksum_lo = le16((uint16_t)crc);
+	if (em->em_isize > EXT2_GOOD_OLD_INODE_SIZE &&
+	    le16(raw->i_extra_isize) >= EXT2_INODE_EXTRA_END(i_checksum_hi))
+		raw->i_checksum_hi = le16((uint16_t)(crc >> 16));
+}
+
+/*
+ * Writes ei_raw into the inode table.  An inode on the orphan list gets
+ * its link there as i_dtime, under em_orphlock, which removing another
+ * orphan may change (ext2fs_iset_dtime).
+ */
 int
 ext2fs_iupdate(struct ext2fs_inode *ei)
 {
 	struct ext2fs_mount *em = ei->ei_em;
 	struct ext2_inode *raw = ei->ei_raw;
+	bool orphan = ei->ei_orphan;
 	struct buf *bp;
 	uint64_t blk;
 	size_t off;
 	int error;
 
-	if (em->em_csum) {
-		uint32_t crc = inode_csum(em, raw, ei->ei_seed);
-
-		raw->i_checksum_lo = le16((uint16_t)crc);
-		if (ext2fs_has_extra(ei, EXT2_INODE_EXTRA_END(i_checksum_hi)))
-			raw->i_checksum_hi = le16((uint16_t)(crc >> 16));
+	if ((error = inode_where(em, ei->ei_ino, &blk, &off)) != 0)
+		return error;
+	if (orphan) {
+		mutex_enter(&em->em_orphlock);
+		raw->i_dtime = le32(ei->ei_orphnext);
 	}
+	inode_csum_set(em, raw, ei->ei_seed);
+	if ((error = ext2fs_bread(em, blk, &bp)) == 0) {
+		memcpy((char *)bp->b_data + off, raw, em->em_isize);
+		ext2fs_bdwrite_meta(em, bp);
+	}
+	if (orphan)
+		mutex_exit(&em->em_orphlock);
+	return error;
+}
+
+int
+ext2fs_iset_dtime(struct ext2fs_inode *ei, uint32_t v)
+{
+	struct ext2fs_mount *em = ei->ei_em;
+	struct ext2_inode *raw;
+	struct buf *bp;
+	uint64_t blk;
+	size_t off;
+	int error;
+
+	KASSERT(mutex_owned(&em->em_orphlock));
 	if ((error = inode_where(em, ei->ei_ino, &blk, &off)) != 0)
 		return error;
 	if ((error = ext2fs_bread(em, blk, &bp)) != 0)
 		return error;
-	memcpy((char *)bp->b_data + off, raw, em->em_isize);
-	ext2fs_bdwrite_meta(ei->ei_em, bp);
+	raw = (struct ext2_inode *)((char *)bp->b_data + off);
+	raw->i_dtime = le32(v);
+	inode_csum_set(em, raw, ei->ei_seed);
+	ext2fs_bdwrite_meta(em, bp);
 	return 0;
 }
 

@@ -20,8 +20,11 @@
  * noload) metadata is written in place.
  *
  * A read-write mount clears the superblock's "cleanly unmounted" state
- * and bumps the mount count at once; unmount writes everything back and
- * sets it again.
+ * and bumps the mount count at once, then frees or truncates what a
+ * crash left on the orphan list; unmount writes everything back and sets
+ * the state again.  A read-only mount leaves the orphan list alone, as
+ * does a remount to read-write; a remount to read-only is EBUSY while
+ * removed files are open (they are on the list), as on Linux.
  *
  * Options (as Linux's ext4 takes them) are accepted: ro, rw, noatime,
  * relatime, strictatime, nodiratime, errors=continue|remount-ro|panic,
@@ -403,8 +406,6 @@ ext2fs_sb_check(struct ext2fs_mount *em, uint64_t devsize, bool rdonly)
 		    << 32;
 	if (!(le16(sb->s_state) & EXT2_STATE_VALID))
 		printf("ext2fs: the file system was not cleanly unmounted\n");
-	if (le32(sb->s_last_orphan) != 0 && !rdonly)
-		printf("ext2fs: orphan inodes are left to e2fsck\n");
 	return 0;
 bad:
 	printf("ext2fs: bad superblock geometry\n");
@@ -420,6 +421,7 @@ ext2fs_mount_free(struct ext2fs_mount *em)
 		(void)ext2fs_jnl_stop(em);
 	ext2fs_unload(em);
 	mutex_destroy(&em->em_lock);
+	mutex_destroy(&em->em_orphlock);
 	kmem_free(em, sizeof(*em));
 }
 
@@ -596,6 +598,7 @@ ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 		goto fail;
 	}
 	mutex_init(&em->em_lock, MUTEX_DEFAULT);
+	mutex_init(&em->em_orphlock, MUTEX_DEFAULT);
 	em->em_mp = mp;
 	em->em_devvp = devvp;
 	em->em_dev = devvp->v_rdev;
@@ -614,6 +617,17 @@ ext2fs_mount(struct mount *mp, const char *source, const char *opts)
 	}
 	if (!rdonly && (error = ext2fs_start_rw(em, mflags)) != 0)
 		goto fail;
+	/*
+	 * What a crash left on the orphan list, now that the journal has
+	 * brought the image to its last committed state.
+	 */
+	if (!rdonly) {
+		ext2fs_trans_begin(em, 0);
+		error = ext2fs_orphan_cleanup(em);
+		ext2fs_trans_end(em, 0);
+		if (error)
+			goto fail;
+	}
 	mp->mnt_data = em;
 	return 0;
 fail:
@@ -638,8 +652,17 @@ ext2fs_remount(struct mount *mp, unsigned long flags, const char *opts)
 			return EROFS;
 		return ext2fs_start_rw(em, em->em_mflags);
 	}
-	if (!was_rdonly && rdonly)
+	if (!was_rdonly && rdonly) {
+		bool orphans;
+
+		/* As Linux: not while removed files are still open. */
+		mutex_enter(&em->em_orphlock);
+		orphans = em->em_orphans != NULL;
+		mutex_exit(&em->em_orphlock);
+		if (orphans)
+			return EBUSY;
 		return ext2fs_stop_rw(em);
+	}
 	return 0;
 }
 

@@ -13,7 +13,9 @@
  *
  * Reads do not update atime (as with noatime).  A file whose last name
  * goes keeps its blocks while a vnode holds it; reclaim frees them and
- * the inode.  (An orphan list for crashes in between is not kept yet.)
+ * the inode.  In between it is on the orphan list (ext2fs_orphan.c), so
+ * the next mount frees it after a crash; so is an O_TMPFILE file until
+ * link names it, and a file while a truncation shrinks it.
  */
 #include "ext2fs.h"
 
@@ -31,6 +33,15 @@ static void
 nlink_set(struct ext2fs_inode *ei, uint32_t n)
 {
 	ei->ei_raw->i_links_count = le16((uint16_t)n);
+}
+
+/* Writes an inode whose link count fell: on the orphan list at 0. */
+static int
+ext2fs_ilink_update(struct ext2fs_inode *ei)
+{
+	if (nlink_get(ei) == 0)
+		return ext2fs_orphan_add(ei);
+	return ext2fs_iupdate(ei);
 }
 
 /* One more subdirectory in dei; EMLINK when it cannot count them. */
@@ -214,33 +225,24 @@ ext2fs_symlink_write(struct ext2fs_inode *ei, const char *target, size_t len)
 }
 
 /*
- * Makes an inode, its contents (directory, symlink) and its name in dvp,
- * and its vnode.  Holds dvp as a writer; nobody can find the new inode
- * before its name is entered, so a failure undoes it all.
+ * Makes a new inode near directory dei and its vnode: nothing names it
+ * yet, and a failure undoes it.
  */
 static int
-ext2fs_makenode(struct vnode *dvp, const struct componentname *cn,
-    enum vtype type, const struct vattr *va, const char *target,
-    struct vnode **vpp)
+ext2fs_newnode(struct ext2fs_inode *dei, enum vtype type,
+    const struct vattr *va, const char *target, struct vnode **vpp)
 {
-	struct ext2fs_inode *dei = VTOEI(dvp), *ei;
 	struct ext2fs_mount *em = dei->ei_em;
-	struct vnode *vp;
 	uint32_t ino;
 	int error;
 
-	*vpp = NULL;
-	if ((error = ext2fs_check_new(dei, cn)) != 0)
-		return error;
-	if (type == VDIR && (error = dir_nlink_inc(dei, false)) != 0)
-		return error;
 	if ((error = ext2fs_ialloc(em, dei->ei_ino, type == VDIR, &ino)) != 0)
 		return error;
 	if ((error = ext2fs_inode_init(em, ino, type, va, target)) != 0) {
 		ext2fs_ifree(em, ino, type == VDIR);
 		return error;
 	}
-	if ((error = ext2fs_vget(dvp->v_mount, ino, &vp)) != 0) {
+	if ((error = ext2fs_vget(em->em_mp, ino, vpp)) != 0) {
 		/* The table holds a live-looking inode: kill it by hand. */
 		struct ext2fs_inode tmp = {.ei_em = em, .ei_ino = ino};
 
@@ -254,7 +256,33 @@ ext2fs_makenode(struct vnode *dvp, const struct componentname *cn,
 		ext2fs_ifree(em, ino, type == VDIR);
 		return error;
 	}
+	return 0;
+}
+
+/*
+ * Makes an inode, its contents (directory, symlink) and its name in dvp,
+ * and its vnode.  Holds dvp as a writer; nobody can find the new inode
+ * before its name is entered, so a failure undoes it all.
+ */
+static int
+ext2fs_makenode(struct vnode *dvp, const struct componentname *cn,
+    enum vtype type, const struct vattr *va, const char *target,
+    struct vnode **vpp)
+{
+	struct ext2fs_inode *dei = VTOEI(dvp), *ei;
+	struct vnode *vp;
+	uint32_t ino;
+	int error;
+
+	*vpp = NULL;
+	if ((error = ext2fs_check_new(dei, cn)) != 0)
+		return error;
+	if (type == VDIR && (error = dir_nlink_inc(dei, false)) != 0)
+		return error;
+	if ((error = ext2fs_newnode(dei, type, va, target, &vp)) != 0)
+		return error;
 	ei = VTOEI(vp);
+	ino = ei->ei_ino;
 	if (type == VDIR)
 		error = ext2fs_dir_init(ei, dei->ei_ino);
 	else if (type == VLNK && strlen(target) >= sizeof(ei->ei_raw->i_block))
@@ -278,12 +306,45 @@ ext2fs_makenode(struct vnode *dvp, const struct componentname *cn,
 	return 0;
 }
 
+/*
+ * O_TMPFILE: a regular file with no name, on the orphan list from the
+ * start; link may give it its first name.  Holds dvp as a writer.
+ */
+static int
+ext2fs_maketmp(struct vnode *dvp, const struct vattr *va, struct vnode **vpp)
+{
+	struct ext2fs_inode *dei = VTOEI(dvp), *ei;
+	struct vnode *vp;
+	int error;
+
+	*vpp = NULL;
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	if (nlink_get(dei) == 0)
+		return ENOENT;
+	if ((error = ext2fs_newnode(dei, VREG, va, NULL, &vp)) != 0)
+		return error;
+	ei = VTOEI(vp);
+	nlink_set(ei, 0);
+	ei->ei_tmpfile = true;
+	if ((error = ext2fs_orphan_add(ei)) != 0) {
+		vrele(vp); /* reclaim frees it */
+		return error;
+	}
+	*vpp = vp;
+	return 0;
+}
+
+/* An empty name (cn_namelen 0) asks for an unnamed file: O_TMPFILE. */
 static int
 ext2fs_create(struct vnode *dvp, const struct componentname *cn,
     const struct vattr *va, struct vnode **vpp)
 {
-	if (cn->cn_namelen == 0)
-		return EOPNOTSUPP; /* O_TMPFILE needs the orphan list */
+	if (cn->cn_namelen == 0) {
+		if (va->va_type != VREG)
+			return EINVAL;
+		return ext2fs_maketmp(dvp, va, vpp);
+	}
 	switch (va->va_type) {
 	case VREG:
 	case VFIFO:
@@ -328,7 +389,8 @@ ext2fs_link(struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
 		return EXDEV;
 	if (vp->v_type == VDIR)
 		return EPERM;
-	if (nlink_get(ei) == 0)
+	/* A removed file stays nameless, an O_TMPFILE one may get one. */
+	if (nlink_get(ei) == 0 && !ei->ei_tmpfile)
 		return ENOENT;
 	if (nlink_get(ei) >= EXT2_LINK_MAX)
 		return EMLINK;
@@ -339,6 +401,10 @@ ext2fs_link(struct vnode *dvp, const struct componentname *cn, struct vnode *vp)
 	if (error)
 		return error;
 	nlink_set(ei, nlink_get(ei) + 1);
+	if (ei->ei_tmpfile) {
+		ei->ei_tmpfile = false;
+		ext2fs_orphan_del(ei);
+	}
 	ext2fs_itime_now(ei, "c");
 	ext2fs_itime_now(dei, "mc");
 	if ((error = ext2fs_iupdate(ei)) != 0)
@@ -379,7 +445,7 @@ ext2fs_remove(
 		nlink_set(ei, nlink_get(ei) - 1);
 	ext2fs_itime_now(ei, "c");
 	ext2fs_itime_now(dei, "mc");
-	if ((error = ext2fs_iupdate(ei)) != 0)
+	if ((error = ext2fs_ilink_update(ei)) != 0)
 		return error;
 	return ext2fs_iupdate(dei);
 }
@@ -408,7 +474,7 @@ ext2fs_rmdir(
 	ext2fs_itime_now(ei, "c");
 	dir_nlink_dec(dei);
 	ext2fs_itime_now(dei, "mc");
-	if ((error = ext2fs_iupdate(ei)) != 0)
+	if ((error = ext2fs_ilink_update(ei)) != 0)
 		return error;
 	return ext2fs_iupdate(dei);
 }
@@ -524,7 +590,7 @@ ext2fs_rename(struct vnode *fdvp, const struct componentname *fcn,
 			nlink_set(tei, nlink_get(tei) - 1);
 		}
 		ext2fs_itime_now(tei, "c");
-		if ((error = ext2fs_iupdate(tei)) != 0)
+		if ((error = ext2fs_ilink_update(tei)) != 0)
 			return error;
 	}
 	ext2fs_itime_now(fei, "c");
@@ -567,7 +633,9 @@ ext2fs_getattr(struct vnode *vp, struct vattr *va)
 
 /*
  * Changes the size: blocks past a smaller size are freed and the tail of
- * the last block zeroed, so growing again reads zeros.
+ * the last block zeroed, so growing again reads zeros.  While blocks
+ * are freed, the new size is on disk and the inode on the orphan list,
+ * so a mount after a crash finishes the truncation.
  */
 static int
 ext2fs_truncate(struct ext2fs_inode *ei, uint64_t size)
@@ -575,32 +643,44 @@ ext2fs_truncate(struct ext2fs_inode *ei, uint64_t size)
 	struct ext2fs_mount *em = ei->ei_em;
 	uint64_t old = ext2fs_isize(ei), pblk, run;
 	unsigned boff = (unsigned)(size & (em->em_bsize - 1));
+	bool orphan = false;
 	struct buf *bp;
 	int error;
 
 	if (size > em->em_maxsize)
 		return EFBIG;
+	if (size < old && !ei->ei_orphan) {
+		ext2fs_isize_set(ei, size);
+		if ((error = ext2fs_orphan_add(ei)) != 0) {
+			ext2fs_isize_set(ei, old);
+			return error;
+		}
+		orphan = true;
+	}
 	if (size < old) {
 		if (boff != 0) {
 			error =
 			    ext2fs_bmap(ei, size >> em->em_bshift, &pblk, &run);
-			if (error)
-				return error;
-			if (pblk != 0) {
-				if ((error = ext2fs_bread(em, pblk, &bp)) != 0)
-					return error;
+			if (error == 0 && pblk != 0 &&
+			    (error = ext2fs_bread(em, pblk, &bp)) == 0) {
 				memset((char *)bp->b_data + boff, 0,
 				    em->em_bsize - boff);
 				bdwrite(bp);
 			}
+			if (error) {
+				ext2fs_isize_set(ei, old);
+				if (orphan)
+					ext2fs_orphan_del(ei);
+				return error;
+			}
 		}
 		error = ext2fs_trunc_blocks(
 		    ei, howmany(size, (uint64_t)em->em_bsize));
-		if (error)
-			return error;
 	}
 	ext2fs_isize_set(ei, size);
-	return 0;
+	if (orphan)
+		ext2fs_orphan_del(ei);
+	return error;
 }
 
 /* A time given to setattr; UTIME_NOW is taken as now. */
@@ -1037,23 +1117,9 @@ ext2fs_inactive(struct vnode *vp, bool *recycle)
 static void
 ext2fs_idelete(struct ext2fs_inode *ei)
 {
-	struct vnode *vp = ei->ei_vnode;
-	bool hasblocks;
-
 	if (ei->ei_freed)
 		return;
-	/* First, so a fast symlink's i_blocks counts nothing else. */
-	ext2fs_xattr_drop(ei);
-	hasblocks = vp->v_type == VREG || vp->v_type == VDIR ||
-	    (vp->v_type == VLNK &&
-	        (le32(ei->ei_raw->i_flags) & EXT2_EXTENTS_FL ||
-	            ext2fs_iblocks(ei) != 0));
-	if (hasblocks && !(le32(ei->ei_raw->i_flags) & EXT2_INLINE_DATA_FL))
-		(void)ext2fs_trunc_blocks(ei, 0);
-	ext2fs_isize_set(ei, 0);
-	ei->ei_raw->i_dtime = le32((uint32_t)(getnanotime() / 1000000000u));
-	(void)ext2fs_iupdate(ei);
-	ext2fs_ifree(ei->ei_em, ei->ei_ino, vp->v_type == VDIR);
+	ext2fs_inode_release(ei); /* off the orphan list, then freed */
 	ei->ei_freed = true;
 }
 

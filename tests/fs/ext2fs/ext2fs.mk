@@ -70,6 +70,9 @@ $(B)/fuzz/ext2fs_mount: fuzz/ext2fs_mount.c $(LIBS) $(GENHDRS)
 		-lrumpfs_ext2fs -lrumpvfs -lrump -lrumpuser \
 		-Wl,--as-needed -lpthread $(LDSAN)
 
-# Hashed directories and the orphan list: their own programs.
+# Hashed directories (t_ext2fs_htree) and the orphan list
+# (t_ext2fs_orphan): their own programs.
 $(E2T)/t_ext2fs_htree: $(E2T)/e2fs_util.o
 $(E2T)/t_ext2fs_htree: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)
+$(E2T)/t_ext2fs_orphan: $(E2T)/e2fs_util.o
+$(E2T)/t_ext2fs_orphan: TEXTRA = $(E2T)/e2fs_util.o $(E2_LIBFLAGS)

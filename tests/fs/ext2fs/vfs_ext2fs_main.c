@@ -8,7 +8,6 @@
  * block device, mounts it on /mnt and runs in /mnt/t; afterwards it
  * unmounts and the image must pass `e2fsck -fn` (exit 0).
  *
- * Capabilities left out, honestly: O_TMPFILE (needs the orphan list).
  * Reads never update atime.  Symlink targets are limited to a block
  * minus one byte, as on Linux.
  */
@@ -84,7 +83,7 @@ static struct vfs_target e2_target = {
     .vt_api = &vfs_api_rump,
     .vt_caps = VFS_SYMLINKS | VFS_HARDLINKS | VFS_SPECIALS | VFS_PERMS |
         VFS_SPARSE | VFS_ROOT | VFS_MOUNT | VFS_RUMPK | VFS_ANYNAME |
-        VFS_DIRNLINK | VFS_NOATIME | VFS_XATTR,
+        VFS_DIRNLINK | VFS_NOATIME | VFS_XATTR | VFS_TMPFILE,
     .vt_name_max = 255,
     .vt_time_gran_ns = 1,
     .vt_fs_magic = 0xEF53,
