@@ -636,3 +636,78 @@ T_CASE(corrupt_index_csum,
 {
 	index_mutations(true, corrupt_rounds(50), 11);
 }
+
+/* ------------------------------------------------------ index depth */
+
+/* The indirect levels of path's index, from debugfs. */
+static int
+levels_of(const char *path)
+{
+	char out[4096], *p;
+
+	if (e2_run(out, sizeof(out), "debugfs -R 'htree %s' '%s' | head -8",
+	        path, img) != 0 ||
+	    (p = strstr(out, "Indirect levels: ")) == NULL)
+		T_FAIL("debugfs htree %s: %.300s", path, out);
+	return atoi(p + strlen("Indirect levels: "));
+}
+
+/*
+ * Names of 250 bytes in 1 KiB blocks (3 to a leaf): with large_dir the
+ * index grows a third level; without, the directory fills up (ENOSPC)
+ * and stays valid.
+ */
+static void
+deep(bool largedir)
+{
+	char path[300], name[260];
+	int i, n = 36000, fd;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hd");
+	e2_mkfs(img, "ext4", 1024,
+	    largedir ? "-N 40000 -O large_dir" : "-N 40000", "200M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mkdir(MNT "/d", 0755));
+	memset(name, 'x', 250);
+	name[250] = '\0';
+	for (i = 0; i < n; i++) {
+		int k = snprintf(name, sizeof(name), "%d_", i);
+
+		name[k] = 'x';
+		snprintf(path, sizeof(path), MNT "/d/%s", name);
+		fd = rump_sys_open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd == -1) {
+			if (largedir || errno != ENOSPC)
+				T_FAIL("create %d: %s", i, strerror(errno));
+			break;
+		}
+		T_OK(rump_sys_close(fd));
+	}
+	fprintf(stderr, "  %d names of 250 bytes\n", i);
+	if (!largedir) {
+		T_ASSERT(i < n && i > 10000);
+		/* Full for this name, not for every use: a file elsewhere. */
+		T_OK(
+		    fd = rump_sys_open(MNT "/other", O_WRONLY | O_CREAT, 0644));
+		T_OK(rump_sys_close(fd));
+	}
+	umount_ok();
+	e2_fsck(img);
+	htree_ok("/d");
+	T_EQ(levels_of("/d"), largedir ? 2 : 1);
+	cleanup();
+}
+
+T_CASE(deep_large_dir, "large_dir: the index grows to 3 levels, e2fsck clean")
+{
+	deep(true);
+}
+
+T_CASE(
+    index_full, "without large_dir a 2-level index fills: ENOSPC, e2fsck clean")
+{
+	deep(false);
+}
