@@ -64,7 +64,8 @@ bench-progs: $(BENCH_NET_PROGS)
 
 # ext4 (bench/ext2fs_*.c, and bench/jnl_ext2fs.c for the journal): the
 # kernel with librumpfs_ext2fs against e2fsprogs, fuse2fs and host files;
-# run.sh writes bench/results/ext2fs.json and ext2fs_journal.json.
+# run.sh writes bench/results/ext2fs.json and ext2fs_journal.json (and,
+# for bench/ext2fs_dir.c, big directories, ext2fs_dir.json).
 BENCH_E2_PROGS := $(BENCH_E2_SRCS:bench/%.c=$(B)/bench/%) $(B)/bench/jnl_ext2fs
 $(BENCH_E2_PROGS): $(B)/bench/%: bench/%.c bench/bench.h $(LIBS) $(B)/include/rump/rump_syscalls.h
 	@mkdir -p $(@D)

@@ -42,6 +42,9 @@
 #   BENCH_E2_SEQ_MB (1024), BENCH_E2_SCALE_MB (128)   sequential file size,
 #                         data per writer thread; BENCH_E2_OUT
 #                         (bench/results/ext2fs.json)
+#   BENCH_E2DIR_REPS (5), BENCH_E2DIR_SIZES ("1000 10000 100000")
+#                         names created in one ext4 directory; BENCH_E2DIR_OUT
+#                         (bench/results/ext2fs_dir.json)
 
 set -u
 B=${1:-build}
@@ -99,8 +102,17 @@ e2_umount_under()
 	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
 		while read -r m; do umount "$m" 2>/dev/null; done
 }
+# A loop mount of the big-directory benchmark goes with the run.
+e2dir_mnt= e2dir_dir=
+e2dir_cleanup()
+{
+	[ -n "$e2dir_mnt" ] && umount "$e2dir_mnt"
+	[ -n "$e2dir_dir" ] && rm -rf "$e2dir_dir"
+	e2dir_mnt= e2dir_dir=
+}
 cleanup()
 {
+	e2dir_cleanup
 	for d in "$e2work" "$e2shm"; do
 		[ -n "$d" ] || continue
 		e2_umount_under "$d"
@@ -403,6 +415,45 @@ ext2fs()
 	echo "bench: results in $E2_OUT"
 }
 
+# Big ext4 directories: ext2fs_dir.json.  rumpk's ext4 (images in the
+# host tmpfs) against the host's own ext4 on an image made the same way,
+# loop-mounted (root), or the host tmpfs when that cannot be done.
+E2DIR_REPS=${BENCH_E2DIR_REPS:-5}
+E2DIR_SIZES=${BENCH_E2DIR_SIZES:-1000 10000 100000}
+E2DIR_OUT=${BENCH_E2DIR_OUT:-bench/results/ext2fs_dir.json}
+e2dir()
+{
+	[ -x "$BIN/ext2fs_dir" ] || die "$BIN/ext2fs_dir missing: run make bench"
+	d=$(mktemp -d "${BENCH_HOST_TMPFS:-/dev/shm}/rumpk-e2dir.XXXXXX") ||
+		die "no directory in the host tmpfs"
+	e2dir_dir=$d
+	hostfs=tmpfs
+	hdir=$d
+	if [ "$(id -u)" = 0 ] &&
+	    PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -N 110000 \
+	        "$d/host.img" 1G >/dev/null 2>&1 &&
+	    mkdir "$d/mnt" && mount -o loop "$d/host.img" "$d/mnt" 2>/dev/null; then
+		hostfs=ext4
+		hdir=$d/mnt
+		e2dir_mnt=$d/mnt
+	fi
+	echo "bench: big directories x $E2DIR_REPS ($E2DIR_SIZES; host: $hostfs)"
+	echo "param host_fs=$hostfs" >"$tmp/e2dir"
+	for r in $(seq "$E2DIR_REPS"); do
+		for n in $E2DIR_SIZES; do
+			run "$tmp/e2dir" "$BIN/ext2fs_dir" rump "$d" "$n"
+			run "$tmp/e2dir" "$BIN/ext2fs_dir" host "$hdir" "$n"
+		done
+	done
+	e2dir_cleanup
+	mkdir -p "$(dirname "$E2DIR_OUT")" || die "cannot make $(dirname "$E2DIR_OUT")"
+	rm -f "$tmp/json"
+	report -v sizes="$E2DIR_SIZES" -f bench/report_lib.awk \
+	    -f bench/report_e2dir.awk "$tmp/e2dir" || die "e2dir report failed"
+	mv "$tmp/json" "$E2DIR_OUT" || die "cannot write $E2DIR_OUT"
+	echo "bench: results in $E2DIR_OUT"
+}
+
 case $ONLY in
 kern) kern ;;
 vfs) vfs ;;
@@ -410,7 +461,8 @@ sysproxy) sysproxy ;;
 net) net ;;
 jnl) jnl ;;
 ext2fs) ext2fs ;;
-'') kern && vfs && sysproxy && net && jnl && ext2fs ;;
-*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\", \"jnl\", \"ext2fs\" or empty" ;;
+e2dir) e2dir ;;
+'') kern && vfs && sysproxy && net && jnl && ext2fs && e2dir ;;
+*) die "BENCH_ONLY is \"kern\", \"vfs\", \"sysproxy\", \"net\", \"jnl\", \"ext2fs\", \"e2dir\" or empty" ;;
 esac
 exit 0

@@ -344,6 +344,16 @@ T_CASE(mkfs_indexed,
 	T_OK(rump_sys_mkdir(MNT "/d/sub", 0755));
 	T_OK(rump_sys_rename(MNT "/d/sub", MNT "/sub2")); /* ".." changes */
 	T_OK(rump_sys_rename(MNT "/sub2", MNT "/d/sub"));
+	/* The indexed directory moves: ".." in its root block changes. */
+	T_OK(rump_sys_mkdir(MNT "/p", 0755));
+	T_OK(rump_sys_rename(MNT "/d", MNT "/p/d"));
+	T_OK(rump_sys_stat(MNT "/p/d/..", &st));
+	T_OK(rump_sys_rename(MNT "/p/d", MNT "/d"));
+	T_OK(rump_sys_rename(MNT "/d", MNT "/p/d"));
+	umount_ok();
+	e2_fsck(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_rename(MNT "/p/d", MNT "/d"));
 	umount_ok();
 	fprintf(stderr, "  changes through rumpk: %.1f s\n",
 	    (double)(t_now_ns() - t0) / 1e9);
