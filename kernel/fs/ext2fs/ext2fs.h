@@ -3,8 +3,10 @@
  * inode, and the functions its files share.
  *
  * Layers, top down:
- *   vnode operations (ext2fs_vnops.c)
- *   → directories (ext2fs_dir.c): entries in blocks of a directory file
+ *   vnode operations (ext2fs_vnops.c); the orphan list of inodes to
+ *     free or truncate after a crash (ext2fs_orphan.c)
+ *   → directories (ext2fs_dir.c): entries in blocks of a directory file,
+ *     and the hashed index over them (ext2fs_htree.c)
  *   → inodes and block maps (ext2fs_inode.c: inodes, extent trees and
  *     indirect blocks; logical block → device block, growth, truncation),
  *     extended attributes (ext2fs_xattr.c: in the inode and a block)

@@ -169,7 +169,7 @@ linux_lists(const char *dir, int n)
  * htree, a lookup of every name and Linux's listing.
  */
 static void
-many(unsigned bsize, int n)
+many(const char *type, unsigned bsize, int n)
 {
 	char path[128], name[64];
 	struct stat st;
@@ -180,10 +180,10 @@ many(unsigned bsize, int n)
 	snprintf(work, sizeof(work), "%s.d", img);
 	T_OK(mkdir(work, 0755));
 	snprintf(path, sizeof(path), "-N %d", n + 1000);
-	e2_mkfs(img, "ext4", bsize, path, bsize == 1024 ? "400M" : "1G");
+	e2_mkfs(img, type, bsize, path, bsize == 1024 ? "400M" : "1G");
 	boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	mount_ok(type, 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	t0 = t_now_ns();
 	for (int i = 0; i < n; i++) {
@@ -197,7 +197,7 @@ many(unsigned bsize, int n)
 	e2_fsck(img);
 	htree_ok("/d");
 	T_ASSERT(iflags_of("/d") & EXT2_INDEX_FL);
-	mount_ok("ext4", MS_RDONLY);
+	mount_ok(type, MS_RDONLY);
 	for (int i = 0; i < n; i++) {
 		name_of(name, sizeof(name), i);
 		snprintf(path, sizeof(path), MNT "/d/%s", name);
@@ -220,12 +220,17 @@ T_CASE(many_4k,
     "20,000 files (100,000 with E2_FULL) in one ext4 4K directory: "
     "e2fsck, debugfs htree, lookups, Linux")
 {
-	many(4096, nmany());
+	many("ext4", 4096, nmany());
 }
 
 T_CASE(many_1k, "the same on ext4 with 1 KiB blocks (a 2-level index)")
 {
-	many(1024, nmany());
+	many("ext4", 1024, nmany());
+}
+
+T_CASE(many_ext2, "the same on ext2, 1 KiB (indirect blocks, no checksums)")
+{
+	many("ext2", 1024, nmany());
 }
 
 /*
