@@ -141,7 +141,7 @@ names_file(const char *file, int n)
 static void
 linux_lists(const char *dir, int n)
 {
-	char mnt[400], cmd[2000];
+	char mnt[400], cmd[4000];
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "  SKIP (part): not root, no loop mount\n");
@@ -154,14 +154,40 @@ linux_lists(const char *dir, int n)
 		return;
 	}
 	names_file(strcat(strcpy(cmd, work), "/want"), n);
+	/* Each name looked up, through Linux's own htree code. */
 	snprintf(cmd, sizeof(cmd),
 	    "ls -f1 '%s%s' | grep -v -x -e . -e .. | LC_ALL=C sort > "
-	    "'%s/got'; r=$?; umount '%s'; [ $r -eq 0 ] && cmp -s "
+	    "'%s/got' && (cd '%s%s' && xargs -d '\\n' -a '%s/want' ls -d "
+	    ">/dev/null); r=$?; umount '%s'; [ $r -eq 0 ] && cmp -s "
 	    "'%s/got' '%s/want'",
-	    mnt, dir, work, mnt, work, work);
+	    mnt, dir, work, mnt, dir, work, mnt, work, work);
 	if (system(cmd) != 0)
-		T_FAIL("Linux lists other names in %s", dir);
-	fprintf(stderr, "  Linux lists the same %d names\n", n);
+		T_FAIL("Linux lists or finds other names in %s", dir);
+	fprintf(stderr, "  Linux lists and finds the same %d names\n", n);
+}
+
+/* Linux finds every name of the file names (one a line) in dir. */
+static void
+linux_finds(const char *dir, const char *names)
+{
+	char mnt[400], cmd[4000];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "  SKIP (part): not root, no loop mount\n");
+		return;
+	}
+	snprintf(mnt, sizeof(mnt), "%s/mnt", work);
+	(void)mkdir(mnt, 0755);
+	if (e2_run(cmd, sizeof(cmd), "mount -o loop,ro '%s' '%s'", img, mnt)) {
+		fprintf(stderr, "  SKIP (part): mount -o loop,ro: %s\n", cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+	    "(cd '%s%s' && xargs -d '\\n' -a '%s' ls -d >/dev/null); r=$?; "
+	    "umount '%s'; exit $r",
+	    mnt, dir, names, mnt);
+	if (system(cmd) != 0)
+		T_FAIL("Linux does not find every name in %s", dir);
 }
 
 /*
@@ -237,18 +263,23 @@ T_CASE(many_ext2, "the same on ext2, 1 KiB (indirect blocks, no checksums)")
  * Each hash e2fsck knows, signed and unsigned: names with bytes past
  * 0x7f and of many lengths (past the 16 and 32 bytes a round of tea and
  * half_md4 take) entered through rumpk; e2fsck recomputes every name's
- * hash with its own code and checks it against the leaf's range.
+ * hash with its own code and checks it against the leaf's range, and
+ * Linux (root) finds each name through the index by its own hash.
  */
 T_CASE(hashes,
-    "legacy, half_md4 and tea, signed and unsigned: e2fsck agrees with "
-    "every hash")
+    "legacy, half_md4 and tea, signed and unsigned: e2fsck and Linux "
+    "agree with every hash")
 {
 	static const char *const algs[] = {"legacy", "half_md4", "tea"};
-	char path[400], name[300];
+	char path[400], name[300], names[400];
 	struct stat st;
+	FILE *f;
 
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "hh");
+	snprintf(work, sizeof(work), "%s.d", img);
+	T_OK(mkdir(work, 0755));
+	snprintf(names, sizeof(names), "%s/names", work);
 	boot();
 	for (int a = 0; a < 3; a++) {
 		for (int uns = 0; uns < 2; uns++) {
@@ -263,6 +294,7 @@ T_CASE(hashes,
 			e2_register(img);
 			mount_ok("ext4", 0);
 			T_OK(rump_sys_mkdir(MNT "/d", 0755));
+			T_ASSERT((f = fopen(names, "w")) != NULL);
 			for (int i = 0; i < n; i++) {
 				int len = 1 + (i * 7) % 90;
 
@@ -276,10 +308,13 @@ T_CASE(hashes,
 						*c = 'x';
 				snprintf(path, sizeof(path), MNT "/d/%s", name);
 				create_ok(path);
+				fprintf(f, "%s\n", name);
 			}
+			T_EQ(fclose(f), 0);
 			umount_ok();
 			e2_fsck(img);
 			htree_ok("/d");
+			linux_finds("/d", names);
 			T_OK(rump_pub_etfs_remove(E2_DEV));
 			fprintf(stderr, "  %s %s: e2fsck clean\n", algs[a],
 			    uns ? "unsigned" : "signed");
