@@ -206,7 +206,10 @@ many(const char *type, unsigned bsize, int n)
 	snprintf(work, sizeof(work), "%s.d", img);
 	T_OK(mkdir(work, 0755));
 	snprintf(path, sizeof(path), "-N %d", n + 1000);
-	e2_mkfs(img, type, bsize, path, bsize == 1024 ? "400M" : "1G");
+	e2_mkfs(img, type, bsize, path,
+	    bsize == 1024        ? "400M"
+	        : bsize == 65536 ? "2G"
+	                         : "1G");
 	boot();
 	e2_register(img);
 	mount_ok(type, 0);
@@ -252,6 +255,14 @@ T_CASE(many_4k,
 T_CASE(many_1k, "the same on ext4 with 1 KiB blocks (a 2-level index)")
 {
 	many("ext4", 1024, nmany());
+}
+
+/* Every create checksums whole 64 KiB blocks: fewer names here. */
+T_CASE(many_64k,
+    "6,000 names with 64 KiB blocks (rec_len of a whole block, 8,187 "
+    "entries to a root; Linux cannot mount these)")
+{
+	many("ext4", 65536, 6000);
 }
 
 T_CASE(many_ext2, "the same on ext2, 1 KiB (indirect blocks, no checksums)")
