@@ -972,7 +972,7 @@ dx_insert(struct ext2fs_inode *dei, struct dx_path *path, unsigned lv,
 			nf.f_ents = dx_node_init(em, nb[used]->b_data, c - m);
 			nf.f_ents[0].dxe_block = f->f_ents[m].dxe_block;
 			memcpy(&nf.f_ents[1], &f->f_ents[m + 1],
-			    (c - m - 1) * sizeof(*ents));
+			    (c - m - 1) * sizeof(struct ext2_dx_entry));
 			dx_count_set(f, m);
 			if (pos <= m)
 				dx_insert_ent(f, pos, hash, blk);
