@@ -2,11 +2,14 @@
  * ext2fs_mount.c — the ext2/3/4 driver under libFuzzer (make fuzz): each
  * input is a list of mutations of a small pristine ext4 image (made once
  * with mke2fs -d at start-up, 1 KiB blocks, metadata_csum off so that
- * the fuzzer gets past the checksums to the structures behind them).
- * The mutated image is mounted, walked (readdir, stat, readlink, read,
- * extended attributes where the host tree could have them), written to
- * (create, write, set an attribute, mkdir, rename, unlink) and unmounted; any
- * crash, hang or sanitizer report is a bug, errors are expected.
+ * the fuzzer gets past the checksums to the structures behind them),
+ * with a hash-indexed directory (e2fsck -D) and an inode on the orphan
+ * list (which a read-write mount truncates).  The mutated image is
+ * mounted, walked (readdir, stat, readlink, read, extended attributes
+ * where the host tree could have them), written to (create, write, set
+ * an attribute, mkdir, rename, unlink, names entered into the indexed
+ * directory) and unmounted; any crash, hang or sanitizer report is a
+ * bug, errors are expected.
  *
  * An input is records of 4 bytes: a 24-bit little-endian byte offset
  * into the image (modulo its size) and a byte XORed in there.
@@ -43,7 +46,7 @@ static void __attribute__((noreturn)) fz_die(const char *what)
 static void
 fz_init(void)
 {
-	char dir[300], cmd[1024];
+	char dir[300], cmd[4096];
 	FILE *f;
 
 	snprintf(
@@ -54,14 +57,18 @@ fz_init(void)
 	    "echo hello > a; head -c 70000 /dev/zero | tr '\\0' x > big; "
 	    "ln -s a sl; ln -s $(printf 'x%%.0s' $(seq 100)) slow; "
 	    "ln a hl; mkfifo fifo; for i in $(seq 60); do : > sub/f$i; done; "
-	    "echo deep > sub/deep/file; "
+	    "echo deep > sub/deep/file; mkdir h; "
+	    "for i in $(seq 150); do : > h/name_$i; done; "
 	    "setfattr -n user.small -v 1 a 2>/dev/null || true; "
 	    "setfattr -n user.blk -v $(printf 'v%%.0s' $(seq 600)) big "
 	    "2>/dev/null || true; "
-	    "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -b 1024 "
-	    "-O ^metadata_csum,^has_journal -N 128 -d . '%s' 512k; "
+	    "export PATH=$PATH:/sbin:/usr/sbin; mke2fs -q -F -t ext4 -b 1024 "
+	    "-O ^metadata_csum,^has_journal -N 256 -d . '%s' 512k; "
+	    "e2fsck -fyD '%s' >/dev/null || [ $? -eq 1 ]; "
+	    "debugfs -w -R \"ssv last_orphan $(debugfs -R 'stat /big' '%s' "
+	    "2>/dev/null | sed -n 's/^Inode: \\([0-9]*\\).*/\\1/p')\" '%s'; "
 	    "cd /; rm -rf '%s'",
-	    dir, dir, dir, imgpath, dir);
+	    dir, dir, dir, imgpath, imgpath, imgpath, imgpath, dir);
 	if (system(cmd) != 0)
 		fz_die("mke2fs -d (e2fsprogs needed)");
 	pristine = malloc(IMGSIZE);
@@ -158,6 +165,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)rump_sys_rename("/mnt/a", "/mnt/sub/a");
 		(void)rump_sys_unlink("/mnt/big");
 		(void)rump_sys_rmdir("/mnt/sub/deep");
+		for (int i = 0; i < 40; i++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "/mnt/h/new_name_%d", i);
+			if ((fd = rump_sys_open(p, O_WRONLY | O_CREAT, 0644)) !=
+			    -1)
+				rump_sys_close(fd);
+			snprintf(p, sizeof(p), "/mnt/h/name_%d", 3 * i + 1);
+			(void)rump_sys_unlink(p);
+		}
 		fz_walk("/mnt", 0);
 		if (rump_sys_umount2("/mnt", 0) == -1)
 			fz_die("unmount");
