@@ -14,6 +14,7 @@
 #endif
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -771,4 +772,134 @@ T_CASE(
     index_full, "without large_dir a 2-level index fills: ENOSPC, e2fsck clean")
 {
 	deep(false);
+}
+
+/* ------------------------------------------------------------ threads */
+
+#define TH_N 3000
+
+struct th {
+	pthread_t t_thread;
+	int t_id;
+	int t_errors;
+	char t_what[400];
+};
+
+static void
+th_err(struct th *t, const char *what, const char *path)
+{
+	if (t->t_errors++ == 0)
+		snprintf(t->t_what, sizeof(t->t_what), "%s %s: %s", what, path,
+		    strerror(errno));
+}
+
+static void *
+th_main(void *arg)
+{
+	struct th *t = arg;
+	char p[128], q[128];
+	struct stat st;
+	int fd;
+
+	for (int i = 0; i < TH_N; i++) {
+		switch (t->t_id) {
+		case 0: /* creates in /a, moves every 5th to /b */
+			snprintf(p, sizeof(p), MNT "/a/c0_%d_long_name", i);
+			if ((fd = rump_sys_open(
+			         p, O_RDWR | O_CREAT | O_EXCL, 0644)) == -1) {
+				th_err(t, "create", p);
+				break;
+			}
+			rump_sys_close(fd);
+			if (i % 5 == 0) {
+				snprintf(q, sizeof(q), MNT "/b/r0_%d", i);
+				if (rump_sys_rename(p, q) == -1)
+					th_err(t, "rename", p);
+			}
+			/* An orphan: removed while open, then closed. */
+			snprintf(p, sizeof(p), MNT "/a/o_%d", i);
+			if ((fd = rump_sys_open(p, O_RDWR | O_CREAT, 0644)) ==
+			        -1 ||
+			    rump_sys_unlink(p) == -1 ||
+			    rump_sys_write(fd, p, 8) != 8 ||
+			    rump_sys_close(fd) == -1)
+				th_err(t, "orphan", p);
+			break;
+		case 1: /* creates in /b, removes every 3rd again */
+			snprintf(p, sizeof(p), MNT "/b/c1_%d", i);
+			if ((fd = rump_sys_open(
+			         p, O_RDWR | O_CREAT | O_EXCL, 0644)) == -1) {
+				th_err(t, "create", p);
+				break;
+			}
+			rump_sys_close(fd);
+			if (i % 3 == 0 && rump_sys_unlink(p) == -1)
+				th_err(t, "unlink", p);
+			break;
+		default: /* looks up names the others make */
+			snprintf(p, sizeof(p), MNT "/a/c0_%d_long_name",
+			    (i * 7) % TH_N);
+			(void)rump_sys_stat(p, &st);
+			snprintf(p, sizeof(p), MNT "/b/c1_%d", (i * 13) % TH_N);
+			(void)rump_sys_stat(p, &st);
+			if (i % 500 == 0 &&
+			    (fd = rump_sys_open(
+			         MNT "/a", O_RDONLY | O_DIRECTORY, 0)) != -1) {
+				char buf[4096];
+
+				while (rump_sys_getdents64(
+				           fd, buf, sizeof(buf)) > 0)
+					;
+				rump_sys_close(fd);
+			}
+			break;
+		}
+	}
+	return NULL;
+}
+
+T_CASE(threads,
+    "3 threads: creates, renames between two indexed directories, "
+    "removals, orphans and lookups at once; e2fsck clean, names right")
+{
+	struct th t[3];
+	char p[128];
+	struct stat st;
+
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hx");
+	e2_mkfs(img, "ext4", 1024, "-N 16384", "64M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mkdir(MNT "/a", 0755));
+	T_OK(rump_sys_mkdir(MNT "/b", 0755));
+	for (int i = 0; i < 3; i++) {
+		t[i].t_id = i;
+		t[i].t_errors = 0;
+		T_EQ(pthread_create(&t[i].t_thread, NULL, th_main, &t[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		T_EQ(pthread_join(t[i].t_thread, NULL), 0);
+		if (t[i].t_errors != 0)
+			T_FAIL("thread %d: %d errors, first: %s", i,
+			    t[i].t_errors, t[i].t_what);
+	}
+	umount_ok();
+	e2_fsck(img);
+	htree_ok("/a");
+	htree_ok("/b");
+	mount_ok("ext4", MS_RDONLY);
+	for (int i = 0; i < TH_N; i++) {
+		snprintf(p, sizeof(p), MNT "/a/c0_%d_long_name", i);
+		T_EQ(rump_sys_stat(p, &st) == 0, i % 5 != 0);
+		snprintf(p, sizeof(p), MNT "/b/r0_%d", i);
+		T_EQ(rump_sys_stat(p, &st) == 0, i % 5 == 0);
+		snprintf(p, sizeof(p), MNT "/b/c1_%d", i);
+		T_EQ(rump_sys_stat(p, &st) == 0, i % 3 != 0);
+		snprintf(p, sizeof(p), MNT "/a/o_%d", i);
+		T_ERRNO(rump_sys_stat(p, &st), ENOENT);
+	}
+	umount_ok();
+	cleanup();
 }
