@@ -31,7 +31,10 @@
 
 /* ---------------------------------------------------------------- hashes */
 
-/* The directory hash of a name, with the low (collision) bit clear. */
+/*
+ * The num words a round of half_md4 or tea takes: the bytes of the name
+ * (as signed or unsigned chars), four to a word, padded with its length.
+ */
 static void
 hash_str2buf(const uint8_t *msg, size_t len, uint32_t *buf, int num, bool uns)
 {
@@ -146,7 +149,8 @@ hash_tea(uint32_t buf[4], const uint32_t in[4])
 
 /*
  * The hash of name under version (0-5: legacy, half_md4, tea, then the
- * same with unsigned chars), seeded by the superblock's s_hash_seed.
+ * same with unsigned chars), seeded by the superblock's s_hash_seed,
+ * with the low (collision) bit clear.
  */
 static int
 dx_hash(struct ext2fs_mount *em, unsigned version, const char *name, size_t len,
