@@ -99,7 +99,8 @@ main(int argc, char **argv)
 		return 2;
 	snprintf(img, sizeof(img), "%s/e2dir-%d.img", argv[2], (int)getpid());
 	snprintf(cmd, sizeof(cmd),
-	    "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -N %ld '%s' 1G",
+	    "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -N %ld '%s' 1G "
+	    ">/dev/null 2>&1",
 	    n + 1000, img);
 	if (system(cmd) != 0)
 		bench_fail("mke2fs", EIO);

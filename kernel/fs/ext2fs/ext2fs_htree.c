@@ -222,7 +222,8 @@ struct dx_frame {
 	int64_t f_pblk;
 	unsigned f_count, f_limit;
 	unsigned f_at;
-	unsigned f_off; /* of f_ents in the block */
+	uint32_t f_next; /* the hash of entry f_at + 1, if there is one */
+	unsigned f_off;  /* of f_ents in the block */
 	bool f_dirty;
 };
 
@@ -456,6 +457,14 @@ dx_path_put(struct ext2fs_inode *dei, struct dx_path *path)
 		dx_frame_put(dei, &path->p_fr[i]);
 }
 
+/* The frame follows entry at (its buffer busy): notes the next hash. */
+static void
+dx_follow(struct dx_frame *f, unsigned at)
+{
+	f->f_at = at;
+	f->f_next = at + 1 < f->f_count ? dxe_hash(f, at + 1) : 0;
+}
+
 /* The last entry whose hash is at most hash (entry 0 starts at 0). */
 static unsigned
 dx_search(const struct dx_frame *f, uint32_t hash)
@@ -499,7 +508,7 @@ dx_probe(struct ext2fs_inode *dei, const char *name, size_t namelen,
 			dx_frame_put(dei, f);
 			return error;
 		}
-		f->f_at = dx_search(f, path->p_hash);
+		dx_follow(f, dx_search(f, path->p_hash));
 		lblk = dxe_block(&f->f_ents[f->f_at]);
 		dx_frame_put(dei, f);
 		if (lv == path->p_levels) {
@@ -519,7 +528,7 @@ dx_next(struct ext2fs_inode *dei, struct dx_path *path, uint64_t *leafp,
 {
 	struct dx_frame *f;
 	unsigned lv = path->p_levels, at;
-	uint32_t h, blk;
+	uint32_t blk;
 	int error;
 
 	*morep = false;
@@ -531,24 +540,24 @@ dx_next(struct ext2fs_inode *dei, struct dx_path *path, uint64_t *leafp,
 			return 0;
 		lv--;
 	}
+	/* Most runs end here, without reading the node again. */
+	if ((f->f_next & ~1u) != path->p_hash)
+		return 0;
 	at = f->f_at + 1;
 	if ((error = dx_frame_read(dei, path, lv, f->f_lblk, 0)) != 0)
 		return error;
-	if (at >= f->f_count) {
+	if (at >= f->f_count || dxe_hash(f, at) != f->f_next) {
 		dx_frame_put(dei, f);
 		return dx_bad(dei, f->f_lblk, "changed");
 	}
-	f->f_at = at;
-	h = dxe_hash(f, at);
+	dx_follow(f, at);
 	blk = dxe_block(&f->f_ents[at]);
 	dx_frame_put(dei, f);
-	if ((h & ~1u) != path->p_hash)
-		return 0;
 	for (lv++; lv <= path->p_levels; lv++) {
 		f = &path->p_fr[lv];
 		if ((error = dx_frame_read(dei, path, lv, blk, 0)) != 0)
 			return error;
-		f->f_at = 0;
+		dx_follow(f, 0);
 		blk = dxe_block(&f->f_ents[0]);
 		dx_frame_put(dei, f);
 	}
