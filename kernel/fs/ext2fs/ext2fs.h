@@ -245,6 +245,11 @@ int ext2fs_dir_lookup(
     struct ext2fs_inode *dei, const char *name, size_t namelen, uint32_t *inop);
 int ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
     uint32_t ino, uint8_t ft);
+/*
+ * Whether ext2fs_dir_enter itself answers EEXIST for a name that is
+ * there (an indexed directory: one search instead of two).
+ */
+bool ext2fs_dir_enter_checks(struct ext2fs_inode *dei);
 int ext2fs_dir_remove(
     struct ext2fs_inode *dei, const char *name, size_t namelen);
 int ext2fs_dir_rewrite(struct ext2fs_inode *dei, const char *name,

@@ -468,6 +468,12 @@ ext2fs_dir_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	return ext2fs_iupdate(dei);
 }
 
+bool
+ext2fs_dir_enter_checks(struct ext2fs_inode *dei)
+{
+	return !dir_stray_index(dei) && ext2fs_htree_active(dei);
+}
+
 /* Removal leaves an index as it is: Linux does not merge leaves either. */
 int
 ext2fs_dir_remove(struct ext2fs_inode *dei, const char *name, size_t namelen)

@@ -518,6 +518,19 @@ dx_probe(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	}
 }
 
+/* Whether the run of path's hash goes on past the leaf path is at. */
+static bool
+dx_runs_on(const struct dx_path *path)
+{
+	for (int lv = (int)path->p_levels; lv >= 0; lv--) {
+		const struct dx_frame *f = &path->p_fr[lv];
+
+		if (f->f_at + 1 < f->f_count)
+			return (f->f_next & ~1u) == path->p_hash;
+	}
+	return false;
+}
+
 /*
  * Moves path to the next leaf if that leaf goes on with the run of
  * path's hash (*morep); no buffer is busy before or after.
@@ -1010,14 +1023,45 @@ ext2fs_htree_enter(struct ext2fs_inode *dei, const char *name, size_t namelen,
 	struct dx_work w = {NULL, 0, NULL};
 	struct dx_path path;
 	struct dirblk db;
-	unsigned need, used, lv;
+	unsigned need, used, lv, off;
 	uint32_t hash2;
-	int error;
+	int error, prev;
 
 	if ((error = dx_probe(dei, name, namelen, &path, &leaf)) != 0)
 		return error;
 	if ((error = dx_leaf_read(dei, &path, leaf, 0, &db)) != 0)
 		return error;
+	/*
+	 * The name may not be there yet: not in this leaf, nor in the
+	 * leaves its hash runs on into (the callers leave this check here).
+	 */
+	if (ext2fs_dirblk_find(em, &db, name, namelen, &off, &prev)) {
+		ext2fs_dirblk_release(&db);
+		return EEXIST;
+	}
+	if (dx_runs_on(&path)) {
+		struct dx_path next = path;
+		uint64_t l = leaf;
+		bool more;
+
+		/* Nothing may be busy while the index is read. */
+		ext2fs_dirblk_release(&db);
+		for (;;) {
+			if ((error = dx_next(dei, &next, &l, &more)) != 0)
+				return error;
+			if (!more)
+				break;
+			if ((error = dx_leaf_read(dei, &next, l, 0, &db)) != 0)
+				return error;
+			more = ext2fs_dirblk_find(
+			    em, &db, name, namelen, &off, &prev);
+			ext2fs_dirblk_release(&db);
+			if (more)
+				return EEXIST;
+		}
+		if ((error = dx_leaf_read(dei, &path, leaf, 0, &db)) != 0)
+			return error;
+	}
 	if (ext2fs_dirblk_insert(em, &db, name, namelen, ino, ft)) {
 		ext2fs_dirblk_write(dei, &db);
 		return 0;

@@ -104,7 +104,10 @@ ext2fs_lookup(
 	return ext2fs_vget(dvp->v_mount, ino, vpp);
 }
 
-/* Checks that cn may be entered in dei.  Holds dvp as a writer. */
+/*
+ * Checks that cn may be entered in dei (that the name is new, unless
+ * ext2fs_dir_enter checks that itself).  Holds dvp as a writer.
+ */
 static int
 ext2fs_check_new(struct ext2fs_inode *dei, const struct componentname *cn)
 {
@@ -117,6 +120,8 @@ ext2fs_check_new(struct ext2fs_inode *dei, const struct componentname *cn)
 		return ENAMETOOLONG;
 	if (cn->cn_namelen == 0 || nlink_get(dei) == 0)
 		return ENOENT;
+	if (ext2fs_dir_enter_checks(dei))
+		return 0; /* entering the name will */
 	error = ext2fs_dir_lookup(dei, cn->cn_nameptr, cn->cn_namelen, &ino);
 	if (error == 0)
 		return EEXIST;

@@ -903,3 +903,74 @@ T_CASE(threads,
 	umount_ok();
 	cleanup();
 }
+
+struct racer {
+	pthread_t r_thread;
+	int r_made, r_exist, r_other;
+};
+
+static void *
+race_main(void *arg)
+{
+	struct racer *r = arg;
+	char p[128];
+
+	for (int i = 0; i < TH_N; i++) {
+		int fd;
+
+		snprintf(p, sizeof(p), MNT "/d/same_%d", i);
+		fd = rump_sys_open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd != -1) {
+			r->r_made++;
+			rump_sys_close(fd);
+		} else if (errno == EEXIST) {
+			r->r_exist++;
+		} else {
+			r->r_other++;
+		}
+	}
+	return NULL;
+}
+
+T_CASE(same_names,
+    "2 threads make the same names with O_EXCL in an indexed directory: "
+    "each name once (EEXIST for the other), no duplicate entries")
+{
+	struct racer r[2];
+	char buf[4096];
+	long n = 0;
+	int fd;
+	ssize_t len;
+
+	memset(r, 0, sizeof(r));
+	e2_need_tools();
+	e2_image_path(img, sizeof(img), "hs");
+	e2_mkfs(img, "ext4", 1024, "-N 16384", "32M");
+	boot();
+	e2_register(img);
+	mount_ok("ext4", 0);
+	T_OK(rump_sys_mkdir(MNT "/d", 0755));
+	for (int i = 0; i < 2; i++)
+		T_EQ(pthread_create(&r[i].r_thread, NULL, race_main, &r[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		T_EQ(pthread_join(r[i].r_thread, NULL), 0);
+		T_EQ(r[i].r_other, 0);
+	}
+	fprintf(stderr, "  made %d + %d, EEXIST %d + %d\n", r[0].r_made,
+	    r[1].r_made, r[0].r_exist, r[1].r_exist);
+	T_EQ(r[0].r_made + r[1].r_made, TH_N);
+	T_EQ(r[0].r_exist + r[1].r_exist, TH_N);
+	T_OK(fd = rump_sys_open(MNT "/d", O_RDONLY | O_DIRECTORY, 0));
+	while ((len = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < len;) {
+			struct dirent64 *e = (void *)(buf + off);
+
+			n += strncmp(e->d_name, "same_", 5) == 0;
+			off += e->d_reclen;
+		}
+	T_OK(rump_sys_close(fd));
+	T_EQ(n, TH_N);
+	umount_ok();
+	e2_fsck(img); /* pass 2 reports duplicate entries */
+	cleanup();
+}
