@@ -442,7 +442,7 @@ dx_frame_put(struct ext2fs_inode *dei, struct dx_frame *f)
 	if (f->f_dirty) {
 		dx_csum_set(
 		    dei, f->f_bp->b_data, f->f_off, f->f_count, f->f_limit);
-		bdwrite(f->f_bp);
+		ext2fs_bdwrite_meta(dei->ei_em, f->f_bp);
 	} else {
 		brelse(f->f_bp);
 	}
@@ -1213,7 +1213,7 @@ ext2fs_htree_index(struct ext2fs_inode *dei)
 	ents[0].dxe_block = le32(1);
 	dx_csum_set(dei, db.db_data, EXT2_DX_ROOT_ENTS_OFF, 1,
 	    dx_limit(em, EXT2_DX_ROOT_ENTS_OFF));
-	bdwrite(db.db_bp);
+	ext2fs_bdwrite_meta(em, db.db_bp);
 	dei->ei_raw->i_flags |= le32(EXT2_INDEX_FL);
 	return ext2fs_iupdate(dei);
 undo:
