@@ -680,11 +680,30 @@ ext2fs_ialloc(
 			if ((error = get_inode_bitmap(em, g, &bp)) != 0)
 				goto out;
 			for (i = 0; i < em->em_ipg; i++) {
+				const uint8_t *map = bp->b_data;
 				uint32_t ino = g * em->em_ipg + i + 1;
+				uint64_t w;
 
+				/*
+				 * Skip 64, then 8 used inodes at a time: a
+				 * group filling up is not scanned bit by bit
+				 * for every new inode.
+				 */
+				if (i % 64 == 0 && i + 64 <= em->em_ipg) {
+					memcpy(&w, map + i / 8, sizeof(w));
+					if (w == ~(uint64_t)0) {
+						i += 63;
+						continue;
+					}
+				}
+				if (i % 8 == 0 && i + 8 <= em->em_ipg &&
+				    map[i / 8] == 0xff) {
+					i += 7;
+					continue;
+				}
 				if (ino < em->em_firstino)
 					continue;
-				if (!bit_isset(bp->b_data, i))
+				if (!bit_isset(map, i))
 					break;
 			}
 			if (i == em->em_ipg) {
