@@ -4,6 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,29 @@ e2_register(const char *img)
 
 	if (error)
 		T_FAIL("etfs_register %s: %s", img, strerror(error));
+}
+
+void
+e2_boot(void)
+{
+	int error = rump_init();
+
+	if (error)
+		T_FAIL("rump_init: %s", strerror(error));
+	if (rump_sys_mkdir(E2_MNT, 0755) == -1 && errno != EEXIST)
+		T_FAIL("mkdir %s: %s", E2_MNT, strerror(errno));
+}
+
+void
+e2_mount(const char *type, unsigned long flags)
+{
+	if (rump_sys_mount(E2_DEV, E2_MNT, type, flags, NULL) == -1)
+		T_FAIL("mount %s on %s: %s", type, E2_MNT, strerror(errno));
+}
+
+void
+e2_umount(void)
+{
+	if (rump_sys_umount2(E2_MNT, 0) == -1)
+		T_FAIL("unmount %s: %s", E2_MNT, strerror(errno));
 }

@@ -8,8 +8,9 @@
 
 #include <stddef.h>
 
-/* The device key images are registered under. */
+/* The device key images are registered under, and where cases mount it. */
 #define E2_DEV "/dev/e2img"
+#define E2_MNT "/mnt"
 
 /* Skips the case (visibly) unless mke2fs, e2fsck and debugfs exist. */
 void e2_need_tools(void);
@@ -28,5 +29,11 @@ void e2_mkfs(const char *img, const char *type, unsigned bsize,
 void e2_fsck(const char *img);
 /* Registers img as the block device E2_DEV of the running kernel. */
 void e2_register(const char *img);
+/* rump_init() and the directory E2_MNT: fails the case if either fails. */
+void e2_boot(void);
+/* Mounts E2_DEV on E2_MNT as type: fails the case if it fails. */
+void e2_mount(const char *type, unsigned long flags);
+/* Unmounts E2_MNT: fails the case if it fails. */
+void e2_umount(void);
 
 #endif

@@ -25,7 +25,7 @@
 #include "e2fs_util.h"
 #include "harness.h"
 
-#define MNT "/mnt"
+#define MNT E2_MNT
 #define MiB (1024 * 1024)
 /* Files in the big directory: 20,000 with E2_FULL=1 (mke2fs -d alone
  * takes half a minute over them), else 5,000. */
@@ -33,35 +33,10 @@
 
 static char img[256], src[300], out[300];
 
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
-		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
-}
-
 static int
 mount_as(const char *type, unsigned long flags)
 {
 	return rump_sys_mount(E2_DEV, MNT, type, flags, NULL);
-}
-
-static void
-mount_ok(const char *type, unsigned long flags)
-{
-	if (mount_as(type, flags) == -1)
-		T_FAIL("mount %s on %s: %s", type, MNT, strerror(errno));
-}
-
-static void
-umount_ok(void)
-{
-	if (rump_sys_umount2(MNT, 0) == -1)
-		T_FAIL("unmount %s: %s", MNT, strerror(errno));
 }
 
 /*
@@ -397,7 +372,7 @@ change_many(const char *type, int nmany)
 	struct stat st;
 	int fd;
 
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	for (int i = 0; i < 300; i++) {
 		snprintf(p, sizeof(p), MNT "/many/new%04d", i);
 		if ((fd = rump_sys_open(
@@ -412,7 +387,7 @@ change_many(const char *type, int nmany)
 	snprintf(p, sizeof(p), MNT "/many/file%05d", 1);
 	snprintf(q, sizeof(q), MNT "/moved");
 	T_OK(rump_sys_rename(p, q));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	/* The index stays (rumpk keeps it valid as names come and go). */
 	{
@@ -423,7 +398,7 @@ change_many(const char *type, int nmany)
 		if (st != 0 || strstr(dump, "Root node dump") == NULL)
 			T_FAIL("/many lost its index: %.300s", dump);
 	}
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	for (int i = 0; i < nmany; i++) {
 		snprintf(p, sizeof(p), MNT "/many/file%05d", i);
 		if (i % 7 == 0 || i == 1)
@@ -433,7 +408,7 @@ change_many(const char *type, int nmany)
 	}
 	T_OK(rump_sys_lstat(MNT "/moved", &st));
 	T_OK(rump_sys_lstat(MNT "/many/new0299", &st));
-	umount_ok();
+	e2_umount();
 }
 
 static void
@@ -461,17 +436,17 @@ read_back(const char *type, unsigned bsize, int nmany, off_t sparse)
 		if (st != 0 || strstr(extra, "Root node dump") == NULL)
 			T_FAIL("/many is not hash-indexed: %.200s", extra);
 	}
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	cmp_tree(src, MNT, &co);
 	fprintf(stderr, "  %ld entries compared\n", co.co_entries);
-	umount_ok();
+	e2_umount();
 	/* Read-write too, untouched: e2fsck stays clean. */
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	co.co_entries = 0;
 	cmp_tree(src, MNT, &co);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	if (nmany > 0)
 		change_many(type, nmany);
@@ -600,9 +575,9 @@ write_tree(const char *type, unsigned bsize)
 	snprintf(out, sizeof(out), "%s.out", img);
 	make_tree(src, 3000, 0);
 	e2_mkfs(img, type, bsize, "-N 16384", "128M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	copy_in(src, MNT "/tree");
 	cmp_tree(src, MNT "/tree", &co);
 	/* A sparse file past 4 GiB, outside the tree rdump copies. */
@@ -615,13 +590,13 @@ write_tree(const char *type, unsigned bsize)
 	co.co_entries = 0;
 	cmp_tree(big, MNT "/big", &co);
 	unlink(big);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	/* And again after a remount, from the image. */
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	co.co_entries = 0;
 	cmp_tree(src, MNT "/tree", &co);
-	umount_ok();
+	e2_umount();
 	/* debugfs reads what we wrote. */
 	st = e2_run(info, sizeof(info), "debugfs -R 'stat /big' '%s'", img);
 	T_EQ(st, 0);
@@ -688,11 +663,11 @@ T_CASE(loop_mount,
 	snprintf(out, sizeof(out), "%s.mnt", img);
 	make_tree(src, 100, 0);
 	e2_mkfs(img, "ext4", 4096, NULL, "128M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	copy_in(src, MNT "/tree");
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	T_OK(mkdir(out, 0755));
 	if (e2_run(cmd, sizeof(cmd), "mount -o loop,ro '%s' '%s'", img, out)) {
@@ -730,7 +705,7 @@ T_CASE(features,
 {
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ft");
-	boot();
+	e2_boot();
 	e2_mkfs(img, "ext4", 1024, NULL, "8M");
 	T_EQ(e2_run(NULL, 0,
 	         "debugfs -w -R 'ssv feature_incompat 0x80000242' '%s'", img),
@@ -749,10 +724,10 @@ T_CASE(features,
 	    0);
 	e2_register(img);
 	T_ERRNO(mount_as("ext4", 0), EROFS);
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	T_ERRNO(rump_sys_mkdir(MNT "/x", 0755), EROFS);
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext4", MS_REMOUNT, NULL), EROFS);
-	umount_ok();
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 
 	e2_mkfs(img, "ext3", 4096, NULL, "8M");
@@ -764,9 +739,9 @@ T_CASE(features,
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext3", 0, "noload"), EINVAL);
 	T_OK(rump_sys_mount(E2_DEV, MNT, "ext3", MS_RDONLY, "norecovery"));
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext3", MS_REMOUNT, NULL), EROFS);
-	umount_ok();
-	mount_ok("ext3", 0);
-	umount_ok();
+	e2_umount();
+	e2_mount("ext3", 0);
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 	e2_fsck(img);
 	T_EQ(e2_run(NULL, 0,
@@ -797,9 +772,9 @@ T_CASE(enospc,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ns");
 	e2_mkfs(img, "ext4", 1024, "-m 0", "8M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	memset(buf, 'f', sizeof(buf));
 	T_OK(fd = rump_sys_open(MNT "/fill", O_WRONLY | O_CREAT, 0644));
 	for (;;) {
@@ -822,7 +797,7 @@ T_CASE(enospc,
 		T_EQ(rump_sys_write(fd, buf, sizeof(buf)), sizeof(buf));
 	T_OK(rump_sys_close(fd));
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -837,9 +812,9 @@ T_CASE(reuse_dirty,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "rd");
 	e2_mkfs(img, "ext4", 4096, "", "16M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	xfill(a, sizeof(a), 1);
 	xfill(b, sizeof(b), 2);
 	/* Small writes: the data stays in the cache, dirty. */
@@ -855,16 +830,16 @@ T_CASE(reuse_dirty,
 	T_ASSERT(memcmp(b, c, sizeof(b)) == 0);
 	T_OK(rump_sys_fsync(fd));
 	T_OK(rump_sys_close(fd));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	/* And on the image, after the cache is gone. */
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	T_OK(fd = rump_sys_open(MNT "/new", O_RDONLY));
 	memset(c, 0, sizeof(c));
 	T_EQ(rump_sys_read(fd, c, sizeof(c)), sizeof(c));
 	T_ASSERT(memcmp(b, c, sizeof(b)) == 0);
 	T_OK(rump_sys_close(fd));
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -878,27 +853,27 @@ T_CASE(times_2038,
 
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "tm");
-	boot();
+	e2_boot();
 	e2_mkfs(img, "ext4", 4096, NULL, "8M");
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(fd = rump_sys_open(MNT "/f", O_WRONLY | O_CREAT, 0644));
 	T_OK(rump_sys_close(fd));
 	T_OK(rump_sys_utimensat(AT_FDCWD, MNT "/f", ts, 0));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	T_OK(rump_sys_stat(MNT "/f", &st));
 	T_EQ(st.st_atim.tv_sec, 4102444800LL);
 	T_EQ(st.st_atim.tv_nsec, 123456789);
 	T_EQ(st.st_mtim.tv_sec, -1);
 	T_EQ(st.st_mtim.tv_nsec, 999);
-	umount_ok();
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 
 	e2_mkfs(img, "ext2", 1024, "-I 128", "8M");
 	e2_register(img);
-	mount_ok("ext2", 0);
+	e2_mount("ext2", 0);
 	T_OK(fd = rump_sys_open(MNT "/f", O_WRONLY | O_CREAT, 0644));
 	T_OK(rump_sys_close(fd));
 	ts[0].tv_sec = 1700000000;
@@ -906,7 +881,7 @@ T_CASE(times_2038,
 	T_OK(rump_sys_stat(MNT "/f", &st));
 	T_EQ(st.st_atim.tv_sec, 1700000000);
 	T_EQ(st.st_atim.tv_nsec, 0);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -980,7 +955,7 @@ corrupt_run(const char *type, unsigned bsize, int rounds, unsigned seed0)
 	T_EQ(pread(fd, orig, len, 0), (ssize_t)len);
 	close(fd);
 	unlink(pristine);
-	boot();
+	e2_boot();
 	for (int r = 0; r < rounds; r++) {
 		unsigned s = seed0 + (unsigned)r * 7919u;
 		int flips = 1 + (int)(s % 8);

@@ -26,34 +26,9 @@
 #include "e2fs_util.h"
 #include "harness.h"
 
-#define MNT "/mnt"
+#define MNT E2_MNT
 
 static char img[256], work[300];
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
-		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
-}
-
-static void
-mount_ok(const char *type, unsigned long flags)
-{
-	if (rump_sys_mount(E2_DEV, MNT, type, flags, NULL) == -1)
-		T_FAIL("mount %s on %s: %s", type, MNT, strerror(errno));
-}
-
-static void
-umount_ok(void)
-{
-	if (rump_sys_umount2(MNT, 0) == -1)
-		T_FAIL("unmount %s: %s", MNT, strerror(errno));
-}
 
 static void
 cleanup(void)
@@ -211,9 +186,9 @@ many(const char *type, unsigned bsize, int n)
 	    bsize == 1024        ? "400M"
 	        : bsize == 65536 ? "2G"
 	                         : "1G");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	t0 = t_now_ns();
 	for (int i = 0; i < n; i++) {
@@ -223,11 +198,11 @@ many(const char *type, unsigned bsize, int n)
 	}
 	fprintf(stderr, "  %d creates: %.1f us each\n", n,
 	    (double)(t_now_ns() - t0) / 1000.0 / n);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	htree_ok("/d");
 	T_ASSERT(iflags_of("/d") & EXT2_INDEX_FL);
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	for (int i = 0; i < n; i++) {
 		name_of(name, sizeof(name), i);
 		snprintf(path, sizeof(path), MNT "/d/%s", name);
@@ -235,7 +210,7 @@ many(const char *type, unsigned bsize, int n)
 			T_FAIL("stat %s: %s", path, strerror(errno));
 	}
 	T_ERRNO(rump_sys_stat(MNT "/d/absent", &st), ENOENT);
-	umount_ok();
+	e2_umount();
 	linux_lists("/d", n);
 	cleanup();
 }
@@ -292,7 +267,7 @@ T_CASE(hashes,
 	snprintf(work, sizeof(work), "%s.d", img);
 	T_OK(mkdir(work, 0755));
 	snprintf(names, sizeof(names), "%s/names", work);
-	boot();
+	e2_boot();
 	for (int a = 0; a < 3; a++) {
 		for (int uns = 0; uns < 2; uns++) {
 			int n = 1500;
@@ -304,7 +279,7 @@ T_CASE(hashes,
 			         algs[a], img, uns ? 2 : 1, img),
 			    0);
 			e2_register(img);
-			mount_ok("ext4", 0);
+			e2_mount("ext4", 0);
 			T_OK(rump_sys_mkdir(MNT "/d", 0755));
 			T_ASSERT((f = fopen(names, "w")) != NULL);
 			for (int i = 0; i < n; i++) {
@@ -323,7 +298,7 @@ T_CASE(hashes,
 				fprintf(f, "%s\n", name);
 			}
 			T_EQ(fclose(f), 0);
-			umount_ok();
+			e2_umount();
 			e2_fsck(img);
 			htree_ok("/d");
 			linux_finds("/d", names);
@@ -378,10 +353,10 @@ T_CASE(mkfs_indexed,
 	htree_ok("/d");
 	fprintf(stderr, "  mke2fs -d and e2fsck -D: %.1f s\n",
 	    (double)(t_now_ns() - t0) / 1e9);
-	boot();
+	e2_boot();
 	e2_register(img);
 	t0 = t_now_ns();
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	for (int i = n; i < n + extra; i++) {
 		name_of(name, sizeof(name), i);
 		snprintf(path, sizeof(path), MNT "/d/%s", name);
@@ -402,17 +377,17 @@ T_CASE(mkfs_indexed,
 	T_OK(rump_sys_stat(MNT "/p/d/..", &st));
 	T_OK(rump_sys_rename(MNT "/p/d", MNT "/d"));
 	T_OK(rump_sys_rename(MNT "/d", MNT "/p/d"));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_rename(MNT "/p/d", MNT "/d"));
-	umount_ok();
+	e2_umount();
 	fprintf(stderr, "  changes through rumpk: %.1f s\n",
 	    (double)(t_now_ns() - t0) / 1e9);
 	e2_fsck(img);
 	htree_ok("/d");
 	T_ASSERT(iflags_of("/d") & EXT2_INDEX_FL);
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	for (int i = 0; i < n + extra; i++) {
 		name_of(name, sizeof(name), i);
 		snprintf(path, sizeof(path), MNT "/d/%s", name);
@@ -423,7 +398,7 @@ T_CASE(mkfs_indexed,
 	}
 	T_OK(rump_sys_stat(MNT "/moved", &st));
 	T_OK(rump_sys_stat(MNT "/d/sub/..", &st));
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -462,9 +437,9 @@ T_CASE(readdir_splits,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "hr");
 	e2_mkfs(img, "ext4", 1024, "-N 16384", "64M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	for (int i = 0; i < n; i++) {
 		name_of(name, sizeof(name), i);
@@ -484,7 +459,7 @@ T_CASE(readdir_splits,
 	for (int i = 0; i < n; i++)
 		if (seen[i] == 0)
 			T_FAIL("readdir missed n%d_", i);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -544,16 +519,16 @@ index_mutations(bool csum, int rounds, unsigned seed)
 	e2_image_path(img, sizeof(img), "hc");
 	e2_mkfs(img, "ext4", bs, csum ? "-N 7500" : "-N 7500 -O ^metadata_csum",
 	    "12M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	for (int i = 0; i < n; i++) {
 		name_of(name, sizeof(name), i);
 		snprintf(path, sizeof(path), MNT "/d/%s", name);
 		create_ok(path);
 	}
-	umount_ok();
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 	e2_fsck(img);
 	/* The index blocks: the root (logical 0) and, below it, nodes. */
@@ -729,9 +704,9 @@ deep(bool largedir)
 	e2_image_path(img, sizeof(img), "hd");
 	e2_mkfs(img, "ext4", 1024,
 	    largedir ? "-N 40000 -O large_dir" : "-N 40000", "200M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	memset(name, 'x', 250);
 	name[250] = '\0';
@@ -756,7 +731,7 @@ deep(bool largedir)
 		    fd = rump_sys_open(MNT "/other", O_WRONLY | O_CREAT, 0644));
 		T_OK(rump_sys_close(fd));
 	}
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	htree_ok("/d");
 	T_EQ(levels_of("/d"), largedir ? 2 : 1);
@@ -869,9 +844,9 @@ T_CASE(threads,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "hx");
 	e2_mkfs(img, "ext4", 1024, "-N 16384", "64M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mkdir(MNT "/a", 0755));
 	T_OK(rump_sys_mkdir(MNT "/b", 0755));
 	for (int i = 0; i < 3; i++) {
@@ -885,11 +860,11 @@ T_CASE(threads,
 			T_FAIL("thread %d: %d errors, first: %s", i,
 			    t[i].t_errors, t[i].t_what);
 	}
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	htree_ok("/a");
 	htree_ok("/b");
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	for (int i = 0; i < TH_N; i++) {
 		snprintf(p, sizeof(p), MNT "/a/c0_%d_long_name", i);
 		T_EQ(rump_sys_stat(p, &st) == 0, i % 5 != 0);
@@ -900,7 +875,7 @@ T_CASE(threads,
 		snprintf(p, sizeof(p), MNT "/a/o_%d", i);
 		T_ERRNO(rump_sys_stat(p, &st), ENOENT);
 	}
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -946,9 +921,9 @@ T_CASE(same_names,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "hs");
 	e2_mkfs(img, "ext4", 1024, "-N 16384", "32M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mkdir(MNT "/d", 0755));
 	for (int i = 0; i < 2; i++)
 		T_EQ(pthread_create(&r[i].r_thread, NULL, race_main, &r[i]), 0);
@@ -970,7 +945,7 @@ T_CASE(same_names,
 		}
 	T_OK(rump_sys_close(fd));
 	T_EQ(n, TH_N);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img); /* pass 2 reports duplicate entries */
 	cleanup();
 }

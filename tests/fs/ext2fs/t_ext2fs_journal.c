@@ -39,34 +39,9 @@
 #include "harness.h"
 #include "rumpuser_fault.h"
 
-#define MNT "/mnt"
+#define MNT E2_MNT
 
 static char img[256], cpy[300];
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
-		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
-}
-
-static void
-mount_ok(const char *type, unsigned long flags)
-{
-	if (rump_sys_mount(E2_DEV, MNT, type, flags, NULL) == -1)
-		T_FAIL("mount %s: %s", type, strerror(errno));
-}
-
-static void
-umount_ok(void)
-{
-	if (rump_sys_umount2(MNT, 0) == -1)
-		T_FAIL("unmount: %s", strerror(errno));
-}
 
 static void
 rm_images(const char *base)
@@ -236,10 +211,10 @@ replay_case(const char *type, unsigned bsize, const char *size,
 	(void)e2_run(out, sizeof(out), "e2fsck -fy '%s'", cpy);
 	e2_fsck(cpy);
 
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, flags);
-	umount_ok();
+	e2_mount(type, flags);
+	e2_umount();
 	e2_fsck(img);
 	T_ASSERT(!needs_recovery(img));
 	T_EQ(journal_start(img), 0);
@@ -347,10 +322,10 @@ T_CASE(replay_wrap,
 	img_block(cpy, BS, home[0], want);
 	T_ASSERT(memcmp(want, x, BS) == 0); /* e2fsck agrees on the format */
 
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
-	umount_ok();
+	e2_mount("ext4", 0);
+	e2_umount();
 	e2_fsck(img);
 	for (int i = 0; i < 2; i++) {
 		img_block(img, BS, home[i], got);
@@ -372,7 +347,7 @@ T_CASE(replay_refused,
 
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "jx");
-	boot();
+	e2_boot();
 	e2_mkfs(img, "ext4", 4096, NULL, "16M");
 	T_EQ(
 	    e2_run(NULL, 0, "debugfs -w -R 'feature needs_recovery' '%s'", img),
@@ -392,7 +367,7 @@ T_CASE(replay_refused,
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext4", 0, NULL), EINVAL);
 	/* norecovery still mounts it read-only. */
 	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", MS_RDONLY, "norecovery"));
-	umount_ok();
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 	rm_images(img);
 
@@ -418,8 +393,8 @@ T_CASE(replay_refused,
 	copy_image(img, cpy);
 	(void)e2_run(NULL, 0, "e2fsck -fy '%s'", cpy);
 	e2_register(img);
-	mount_ok("ext4", 0);
-	umount_ok();
+	e2_mount("ext4", 0);
+	e2_umount();
 	e2_fsck(img);
 	for (int i = 0; i < 2; i++) {
 		img_block(img, 4096, home + (uint64_t)i, got);
@@ -458,7 +433,7 @@ T_CASE(replay_corrupt,
 		jb[i] = jblock(img, i);
 	snprintf(cpy, sizeof(cpy), "%s.base", img);
 	copy_image(img, cpy);
-	boot();
+	e2_boot();
 	for (int round = 0; round < 40; round++) {
 		copy_image(cpy, img);
 		for (int k = 0; k < 1 + round % 4; k++) {
@@ -475,7 +450,7 @@ T_CASE(replay_corrupt,
 		e2_register(img);
 		if (rump_sys_mount(E2_DEV, MNT, "ext4", 0, NULL) == 0) {
 			mounted++;
-			umount_ok();
+			e2_umount();
 		} else {
 			T_ASSERT(errno == EINVAL || errno == EUCLEAN ||
 			    errno == EIO);
@@ -694,9 +669,9 @@ commit_then_copy(const char *type, unsigned bsize, int ncopies)
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "jc");
 	e2_mkfs(img, type, bsize, NULL, "32M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	T_ASSERT(needs_recovery(img)); /* on the disk while mounted */
 	workload(MNT, 24, recs, &nrec);
 	T_ASSERT(nrec > 5);
@@ -708,7 +683,7 @@ commit_then_copy(const char *type, unsigned bsize, int ncopies)
 	/* The copy holds committed transactions not yet checkpointed. */
 	T_ASSERT(needs_recovery(cpy));
 	T_ASSERT(journal_start(cpy) != 0);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	T_ASSERT(!needs_recovery(img));
 	T_EQ(journal_start(img), 0);
@@ -848,11 +823,11 @@ sweep_workload(const char *path, const char *type, long long limit)
 			snprintf(b, sizeof(b), "%lld", limit);
 			setenv("RUMP_BLK_WRITE_LIMIT", b, 1);
 		}
-		boot();
+		e2_boot();
 		if ((error = rump_pub_etfs_register(
 		         E2_DEV, path, RUMP_ETFS_BLK)) != 0)
 			_exit(2);
-		mount_ok(type, 0);
+		e2_mount(type, 0);
 		workload(MNT, SWEEP_FILES, recs, &nrec);
 		(void)rump_sys_umount2(MNT, 0);
 		w = rumpuser_fault_blkwrites();
@@ -896,12 +871,12 @@ sweep_verify(const char *path, const char *type, unsigned long long cut)
 
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		boot();
+		e2_boot();
 		if (rump_pub_etfs_register(E2_DEV, path, RUMP_ETFS_BLK) != 0)
 			_exit(2);
-		mount_ok(type, 0);
+		e2_mount(type, 0);
 		check_recs(MNT, MNT, recs, nrec, cut);
-		umount_ok();
+		e2_umount();
 		_exit(0);
 	}
 	T_ASSERT(pid > 0);
@@ -1011,7 +986,7 @@ T_CASE(commit_timer,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "jt");
 	e2_mkfs(img, "ext4", 4096, NULL, "16M");
-	boot();
+	e2_boot();
 	e2_register(img);
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "commit=x"), EINVAL);
 	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "commit=1"));
@@ -1027,7 +1002,7 @@ T_CASE(commit_timer,
 	check_recs("/mnt2", MNT, r, n, ~0ull);
 	rumpk_done();
 	e2_fsck(cpy);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	rm_images(img);
 }
@@ -1039,7 +1014,7 @@ T_CASE(remount,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "jm");
 	e2_mkfs(img, "ext4", 1024, NULL, "16M");
-	boot();
+	e2_boot();
 	e2_register(img);
 	T_ERRNO(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "data=journal"), EINVAL);
 	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "data=writeback"));
@@ -1052,7 +1027,7 @@ T_CASE(remount,
 	T_ASSERT(needs_recovery(img));
 	T_OK(write_file(MNT "/b", 3000, 2, true));
 	T_ASSERT(journal_start(img) != 0);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	T_ASSERT(!needs_recovery(img));
 	rm_images(img);
@@ -1094,7 +1069,7 @@ T_CASE(concurrent,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "jq");
 	e2_mkfs(img, "ext4", 1024, "-J size=1", "32M");
-	boot();
+	e2_boot();
 	e2_register(img);
 	T_OK(rump_sys_mount(E2_DEV, MNT, "ext4", 0, "commit=1"));
 	for (long t = 0; t < 4; t++) {
@@ -1109,9 +1084,9 @@ T_CASE(concurrent,
 		T_EQ(pthread_join(th[t], &rv), 0);
 		T_ASSERT(rv == NULL);
 	}
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok("ext4", MS_RDONLY);
+	e2_mount("ext4", MS_RDONLY);
 	for (long t = 0; t < 4; t++)
 		for (int i = 0; i < 150; i += 3) {
 			unsigned size = 3000 + (unsigned)(i * 37);
@@ -1124,6 +1099,6 @@ T_CASE(concurrent,
 			T_ASSERT(memcmp(got, want, size) == 0);
 			T_OK(rump_sys_close(fd));
 		}
-	umount_ok();
+	e2_umount();
 	rm_images(img);
 }

@@ -26,35 +26,10 @@
 #include "e2fs_util.h"
 #include "harness.h"
 
-#define MNT "/mnt"
+#define MNT E2_MNT
 #define MiB (1024 * 1024)
 
 static char img[256], img2[300], mnt[300];
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
-		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
-}
-
-static void
-mount_ok(const char *type, unsigned long flags)
-{
-	if (rump_sys_mount(E2_DEV, MNT, type, flags, NULL) == -1)
-		T_FAIL("mount %s on %s: %s", type, MNT, strerror(errno));
-}
-
-static void
-umount_ok(void)
-{
-	if (rump_sys_umount2(MNT, 0) == -1)
-		T_FAIL("unmount %s: %s", MNT, strerror(errno));
-}
 
 static void
 cleanup(void)
@@ -140,9 +115,9 @@ T_CASE(unlink_open,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ou");
 	e2_mkfs(img, "ext4", 4096, NULL, "64M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	before = free_blocks();
 	fd = put_open(MNT "/f", 8 * MiB);
 	ino = ino_of(fd);
@@ -167,7 +142,7 @@ T_CASE(unlink_open,
 	T_OK(rump_sys_sync());
 	T_EQ(free_blocks(), before);
 	T_EQ(first_orphan(img), 0);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -182,9 +157,9 @@ T_CASE(orphan_middle,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "om");
 	e2_mkfs(img, "ext4", 1024, NULL, "16M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	for (int i = 0; i < 3; i++) {
 		char p[64];
 
@@ -209,7 +184,7 @@ T_CASE(orphan_middle,
 	T_OK(rump_sys_sync());
 	T_EQ(first_orphan(img), ino[0]);
 	T_OK(rump_sys_close(fd[0]));
-	umount_ok();
+	e2_umount();
 	T_EQ(first_orphan(img), 0);
 	e2_fsck(img);
 	cleanup();
@@ -233,9 +208,9 @@ crash_with_orphans(const char *type, unsigned ino[3])
 		int fd;
 
 		close(p[0]);
-		boot();
+		e2_boot();
 		e2_register(img);
-		mount_ok(type, 0);
+		e2_mount(type, 0);
 		T_OK(rump_sys_mkdir(MNT "/d", 0755));
 		/* a: removed while open. */
 		fd = put_open(MNT "/d/a", 3 * MiB);
@@ -316,14 +291,14 @@ crash_case(const char *type, unsigned bsize)
 	}
 
 	/* Ours: read-only leaves the list, read-write frees it all. */
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	T_OK(rump_sys_stat(MNT "/b", &st));
-	umount_ok();
+	e2_umount();
 	T_EQ(first_orphan(img), ino[2]);
-	mount_ok(type, 0);
-	umount_ok();
+	e2_mount(type, 0);
+	e2_umount();
 	T_EQ(first_orphan(img), 0);
 	for (int i = 0; i < 3; i++) {
 		stat_of(img, ino[i], &links, &dtime);
@@ -378,10 +353,10 @@ T_CASE(orphan_truncate,
 	         "'ssv last_orphan %u' '%s'",
 	         img, ino, img),
 	    0);
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
-	umount_ok();
+	e2_mount("ext4", 0);
+	e2_umount();
 	T_EQ(first_orphan(img), 0);
 	e2_fsck(img);
 	T_EQ(e2_run(out, sizeof(out), "debugfs -R 'stat /big' '%s'", img), 0);
@@ -400,21 +375,21 @@ T_CASE(orphan_bad,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ob");
 	e2_mkfs(img, "ext4", 1024, NULL, "8M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(fd = rump_sys_open(MNT "/f", O_RDWR | O_CREAT, 0644));
 	ino = ino_of(fd);
 	T_OK(rump_sys_close(fd));
-	umount_ok();
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 	/* Out of range. */
 	T_EQ(e2_run(
 	         NULL, 0, "debugfs -w -R 'ssv last_orphan 99999999' '%s'", img),
 	    0);
 	e2_register(img);
-	mount_ok("ext4", 0);
-	umount_ok();
+	e2_mount("ext4", 0);
+	e2_umount();
 	T_OK(rump_pub_etfs_remove(E2_DEV));
 	T_EQ(first_orphan(img), 0);
 	/* A loop: f names itself; it has a link, so it is truncated. */
@@ -424,9 +399,9 @@ T_CASE(orphan_bad,
 	         ino, img, ino, ino, img),
 	    0);
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_access(MNT "/f", F_OK));
-	umount_ok();
+	e2_umount();
 	T_EQ(first_orphan(img), 0);
 	e2_fsck(img);
 	cleanup();
@@ -442,9 +417,9 @@ T_CASE(tmpfile_link,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "ol");
 	e2_mkfs(img, "ext4", 4096, NULL, "32M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	before = free_blocks();
 	T_OK(fd = rump_sys_open(MNT, O_TMPFILE | O_RDWR, 0640));
 	T_EQ(rump_sys_write(fd, "hello", 5), 5);
@@ -457,10 +432,10 @@ T_CASE(tmpfile_link,
 	T_EQ(first_orphan(img), ino_of(fd2)); /* the named one is off it */
 	T_OK(rump_sys_close(fd));
 	T_OK(rump_sys_close(fd2));
-	umount_ok();
+	e2_umount();
 	T_EQ(first_orphan(img), 0);
 	e2_fsck(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	{
 		char buf[8];
 
@@ -470,6 +445,6 @@ T_CASE(tmpfile_link,
 		T_OK(rump_sys_close(fd));
 	}
 	T_ASSERT(free_blocks() <= before);
-	umount_ok();
+	e2_umount();
 	cleanup();
 }

@@ -39,35 +39,10 @@
 			T_FAIL("too long for %s", #buf);                       \
 	} while (0)
 
-#define MNT  "/mnt"
+#define MNT  E2_MNT
 #define TREE MNT "/tree"
 
 static char img[256], src[300], out[300];
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	if (error)
-		T_FAIL("rump_init: %s", strerror(error));
-	if (rump_sys_mkdir(MNT, 0755) == -1 && errno != EEXIST)
-		T_FAIL("mkdir %s: %s", MNT, strerror(errno));
-}
-
-static void
-mount_ok(const char *type, unsigned long flags)
-{
-	if (rump_sys_mount(E2_DEV, MNT, type, flags, NULL) == -1)
-		T_FAIL("mount %s on %s: %s", type, MNT, strerror(errno));
-}
-
-static void
-umount_ok(void)
-{
-	if (rump_sys_umount2(MNT, 0) == -1)
-		T_FAIL("unmount %s: %s", MNT, strerror(errno));
-}
 
 /* Removes the case's files (by hand: a failing case leaves them). */
 static void
@@ -416,16 +391,16 @@ write_check(const char *type, unsigned bsize, const char *extra)
 	FMT(out, sizeof(out), "%s.mnt", img);
 	spec_make(bsize, true);
 	e2_mkfs(img, type, bsize, extra, "64M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	write_rump(TREE);
 	check_rump(TREE);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	check_rump(TREE);
-	umount_ok();
+	e2_umount();
 	check_debugfs(img, "/tree");
 	if (geteuid() != 0) {
 		cleanup();
@@ -495,9 +470,9 @@ T_CASE(full_image,
 	e2_need_tools();
 	e2_image_path(img, sizeof(img), "xf");
 	e2_mkfs(img, "ext4", 1024, "-m 0", "4M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_mknod(MNT "/f", S_IFREG | 0644, 0));
 	T_OK(fd = rump_sys_open(MNT "/fill", O_WRONLY | O_CREAT, 0644));
 	while ((n = rump_sys_write(fd, buf, sizeof(buf))) > 0)
@@ -511,13 +486,13 @@ T_CASE(full_image,
 	T_EQ(rump_sys_listxattr(MNT "/f", NULL, 0), 0);
 	T_OK(rump_sys_setxattr(MNT "/f", "user.s", "small", 5, 0));
 	T_EQ(rump_sys_getxattr(MNT "/f", "user.s", got, sizeof(got)), 5);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	T_OK(rump_sys_unlink(MNT "/fill"));
 	T_OK(rump_sys_setxattr(MNT "/f", "user.big", buf, 600, 0));
 	T_EQ(rump_sys_getxattr(MNT "/f", "user.big", NULL, 0), 600);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -577,13 +552,13 @@ read_mkfs_d(const char *type, unsigned bsize)
 	FMT(extra, sizeof(extra), "-d '%s'", src);
 	e2_mkfs(img, type, bsize, extra, "64M");
 	e2_fsck(img);
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok(type, MS_RDONLY);
+	e2_mount(type, MS_RDONLY);
 	check_rump(MNT);
-	umount_ok();
+	e2_umount();
 	/* Read-write: change each file's set, and e2fsck still agrees. */
-	mount_ok(type, 0);
+	e2_mount(type, 0);
 	for (int i = 0; i < nspec; i++) {
 		struct file_spec *f = &spec[i];
 
@@ -599,7 +574,7 @@ read_mkfs_d(const char *type, unsigned bsize)
 		T_OK(rump_sys_lsetxattr(path, "user.added", val, 20, 0));
 	}
 	check_rump(MNT);
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	cleanup();
 }
@@ -634,9 +609,9 @@ acl_block(const char *path)
 static void
 remount_fsck(void)
 {
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 }
 
 T_CASE(shared_block,
@@ -683,9 +658,9 @@ T_CASE(shared_block,
 		T_SKIP("Linux did not share the attribute block here");
 	}
 	e2_fsck(img);
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	/* a changes (in the block: too big for the inode): a copy. */
 	T_OK(rump_sys_setxattr(MNT "/a", "user.more", val, 200, 0));
 	T_EQ(rump_sys_getxattr(MNT "/b", "user.more", NULL, 0), -1);
@@ -696,11 +671,11 @@ T_CASE(shared_block,
 	T_EQ(rump_sys_getxattr(MNT "/b", "user.big", got, sizeof(got)),
 	    sizeof(val));
 	T_ASSERT(memcmp(got, val, sizeof(val)) == 0);
-	umount_ok();
+	e2_umount();
 	T_ASSERT(acl_block("/a") != b && acl_block("/a") != 0);
 	T_EQ(acl_block("/b"), b);
 	T_EQ(acl_block("/c"), b);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	/* b empties its set: the shared block keeps c only. */
 	T_OK(rump_sys_removexattr(MNT "/b", "user.big"));
 	remount_fsck();
@@ -710,16 +685,16 @@ T_CASE(shared_block,
 	T_ASSERT(memcmp(got, val, sizeof(val)) == 0);
 	/* c changes the value in place (the block is now its alone). */
 	T_OK(rump_sys_setxattr(MNT "/c", "user.big", val + 1, 1000, 0));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	T_EQ(acl_block("/b"), 0);
 	T_EQ(acl_block("/c"), b);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	/* The last users go: the blocks are freed (e2fsck counts them). */
 	T_OK(rump_sys_unlink(MNT "/c"));
 	T_OK(rump_sys_unlink(MNT "/a"));
 	remount_fsck();
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 	/* Linux reads what is left. */
 	FMT(cmd, sizeof(cmd),
@@ -806,16 +781,16 @@ corrupt_image(const char *extra)
 
 	e2_image_path(img, sizeof(img), "xc");
 	e2_mkfs(img, "ext4", 4096, extra, "8M");
-	boot();
+	e2_boot();
 	e2_register(img);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	xval(val, sizeof(val), 9);
 	T_OK(rump_sys_mknod(MNT "/blk", S_IFREG | 0644, 0));
 	T_OK(rump_sys_mknod(MNT "/ib", S_IFREG | 0644, 0));
 	T_OK(rump_sys_setxattr(MNT "/blk", "user.big", val, sizeof(val), 0));
 	T_OK(rump_sys_setxattr(MNT "/blk", "user.b2", val, 100, 0));
 	T_OK(rump_sys_setxattr(MNT "/ib", "user.big", val, 30, 0));
-	umount_ok();
+	e2_umount();
 	e2_fsck(img);
 }
 
@@ -849,9 +824,9 @@ T_CASE(corrupt_block,
 	peek(boff, save, sizeof(save));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		poke(boff + bad[i].off, &bad[i].val, bad[i].len);
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		expect_corrupt(MNT "/blk", "user.big", bad[i].what);
-		umount_ok();
+		e2_umount();
 		poke(boff, save, sizeof(save));
 	}
 	/*
@@ -866,7 +841,7 @@ T_CASE(corrupt_block,
 		memcpy(&offs, save + 52 + 2, 2); /* user.big's, second entry */
 		poke(boff + 32 + 2, &offs, 2);   /* user.b2's, first */
 		poke(boff + 32 + 8, &size, 4);
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		if (rump_sys_getxattr(
 		        MNT "/blk", "user.b2", got, sizeof(got)) != 2040)
 			T_FAIL("overlapping values: getxattr: %s (offs %u)",
@@ -876,7 +851,7 @@ T_CASE(corrupt_block,
 		T_ERRNO(rump_sys_setxattr(MNT "/blk", "user.new", got, 200, 0),
 		    EUCLEAN);
 		T_ERRNO(rump_sys_removexattr(MNT "/blk", "user.b2"), EUCLEAN);
-		umount_ok();
+		e2_umount();
 		poke(boff, save, sizeof(save));
 	}
 	/* No end mark: entries all the way. */
@@ -885,20 +860,20 @@ T_CASE(corrupt_block,
 
 		memset(ff, 0x11, sizeof(ff));
 		poke(boff + 32, ff, sizeof(ff));
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		expect_corrupt(MNT "/blk", "user.big", "no end mark");
 		/* Deleting the file leaves the bad block to e2fsck. */
 		T_OK(rump_sys_unlink(MNT "/blk"));
-		umount_ok();
+		e2_umount();
 		poke(boff, save, sizeof(save));
 	}
 	/* i_file_acl outside the file system. */
 	T_EQ(e2_run(NULL, 0, "debugfs -w -R 'sif /ib file_acl 99999999' '%s'",
 	         img),
 	    0);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	expect_corrupt(MNT "/ib", "user.none", "block out of range");
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -915,9 +890,9 @@ T_CASE(corrupt_block_csum,
 	peek(boff + 4000, save, 1);
 	save[0] ^= 0x40;
 	poke(boff + 4000, save, 1);
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	expect_corrupt(MNT "/blk", "user.big", "checksum mismatch");
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -949,16 +924,16 @@ T_CASE(corrupt_inode,
 	first = ioff + 128 + extra + 4;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		poke(first + bad[i].off, &bad[i].val, bad[i].len);
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		expect_corrupt(MNT "/ib", "user.big", bad[i].what);
-		umount_ok();
+		e2_umount();
 		poke(ioff, save, sizeof(save));
 	}
 	memset(ff, 0x22, sizeof(ff));
 	poke(first, ff, (size_t)(ioff + 256 - first));
-	mount_ok("ext4", 0);
+	e2_mount("ext4", 0);
 	expect_corrupt(MNT "/ib", "user.big", "no end mark");
-	umount_ok();
+	e2_umount();
 	cleanup();
 }
 
@@ -1104,9 +1079,9 @@ cut_run(long long limit, unsigned long long *totalp)
 			FMT(b, sizeof(b), "%lld", limit);
 			setenv("RUMP_BLK_WRITE_LIMIT", b, 1);
 		}
-		boot();
+		e2_boot();
 		e2_register(img);
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		cut_workload(p[1]);
 		(void)rump_sys_umount2(MNT, 0);
 		r.cr_step = -1;
@@ -1151,9 +1126,9 @@ cut_verify(int last, long long cut)
 	if ((pid = fork()) == 0) {
 		char path[64];
 
-		boot();
+		e2_boot();
 		e2_register(img);
-		mount_ok("ext4", 0);
+		e2_mount("ext4", 0);
 		for (int i = 0; i < CUT_FILES; i++) {
 			bool p0 = last >= i, p1 = last >= CUT_FILES + i;
 			ssize_t n, s;
@@ -1177,7 +1152,7 @@ cut_verify(int last, long long cut)
 				T_FAIL(
 				    "cut %lld: %s: user.small lost", cut, path);
 		}
-		umount_ok();
+		e2_umount();
 		_exit(0);
 	}
 	T_ASSERT(pid > 0);
