@@ -141,3 +141,13 @@ e2_umount(void)
 	if (rump_sys_umount2(E2_MNT, 0) == -1)
 		T_FAIL("unmount %s: %s", E2_MNT, strerror(errno));
 }
+
+int
+e2_corrupt_rounds(int dflt)
+{
+	const char *n = getenv("E2_CORRUPT_ROUNDS");
+
+	if (n != NULL)
+		return atoi(n);
+	return getenv("E2_FULL") ? 2000 : dflt;
+}

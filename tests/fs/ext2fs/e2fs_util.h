@@ -35,5 +35,8 @@ void e2_boot(void);
 void e2_mount(const char *type, unsigned long flags);
 /* Unmounts E2_MNT: fails the case if it fails. */
 void e2_umount(void);
+/* Corrupt-image rounds: E2_CORRUPT_ROUNDS, or 2,000 with E2_FULL=1, else
+ * dflt. */
+int e2_corrupt_rounds(int dflt);
 
 #endif

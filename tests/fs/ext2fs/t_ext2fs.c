@@ -1014,27 +1014,16 @@ corrupt_run(const char *type, unsigned bsize, int rounds, unsigned seed0)
 	cleanup();
 }
 
-/* Rounds: E2_CORRUPT_ROUNDS, or 2,000 with E2_FULL=1, else dflt. */
-static int
-corrupt_rounds(int dflt)
-{
-	const char *n = getenv("E2_CORRUPT_ROUNDS");
-
-	if (n != NULL)
-		return atoi(n);
-	return getenv("E2_FULL") ? 2000 : dflt;
-}
-
 T_CASE(corrupt_ext4,
     "200 seeded bit-flip images (ext4, 1 KiB): errors, no "
     "crash or hang")
 {
-	corrupt_run("ext4", 1024, corrupt_rounds(200), 1);
+	corrupt_run("ext4", 1024, e2_corrupt_rounds(200), 1);
 }
 
 T_CASE(corrupt_ext2,
     "100 seeded bit-flip images (ext2, 4 KiB): errors, no "
     "crash or hang")
 {
-	corrupt_run("ext2", 4096, corrupt_rounds(100), 77);
+	corrupt_run("ext2", 4096, e2_corrupt_rounds(100), 77);
 }

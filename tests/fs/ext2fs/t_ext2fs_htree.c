@@ -650,28 +650,18 @@ index_mutations(bool csum, int rounds, unsigned seed)
 	cleanup();
 }
 
-static int
-corrupt_rounds(int dflt)
-{
-	const char *n = getenv("E2_CORRUPT_ROUNDS");
-
-	if (n != NULL)
-		return atoi(n);
-	return getenv("E2_FULL") ? 2000 : dflt;
-}
-
 T_CASE(corrupt_index,
     "200 seeded mutations of dx_root/dx_node fields (no metadata_csum): "
     "errors, no crash")
 {
-	index_mutations(false, corrupt_rounds(200), 5);
+	index_mutations(false, e2_corrupt_rounds(200), 5);
 }
 
 T_CASE(corrupt_index_csum,
     "50 mutations of index blocks with metadata_csum: checksum errors, "
     "no crash")
 {
-	index_mutations(true, corrupt_rounds(50), 11);
+	index_mutations(true, e2_corrupt_rounds(50), 11);
 }
 
 /* ------------------------------------------------------ index depth */
